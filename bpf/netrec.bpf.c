@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netrec kernel side: copy every IP packet of every socket, truncated to the
+ * snaplen here in the kernel, with its owner into a per-CPU perf buffer.
+ *
+ * The cgroup_skb programs run for every packet and must stay cheap; all the
+ * work of finding out who owns a socket is done by hooks that run in process
+ * context (socket creation, send/recv, a start-up iterator) and left in
+ * socket-local storage, where the packet programs only read it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "netrec.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_ICMP 1
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_ICMPV6 58
+#define DNS_PORT 53
+
+/* Set by the loader before load (see src/capture.c). */
+const volatile __u32 snaplen = NR_MAX_CAPLEN;
+const volatile __u32 snap_mode = NR_SNAP_BYTES;
+const volatile bool whole_dns_icmp = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nr_counters);
+} counters SEC(".maps");
+
+/* BPF_F_CLONE: an accepted socket starts with its listener's owner. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct nr_owner);
+} owners SEC(".maps");
+
+/* What the snaplen policy needs to know of a packet's headers. */
+struct l4_info {
+	__u32 hdr_end; /* offset just past the L4 header */
+	__u8 proto;
+	__u8 whole;    /* DNS or ICMP: keep it whole */
+};
+
+static __always_inline void l4_ports(struct __sk_buff *skb, __u32 off,
+				     struct l4_info *li)
+{
+	__u16 ports[2];
+
+	if (li->proto == IPPROTO_ICMP || li->proto == IPPROTO_ICMPV6) {
+		li->whole = 1;
+		li->hdr_end = off + 8;
+		return;
+	}
+	if (li->proto == IPPROTO_UDP) {
+		li->hdr_end = off + 8;
+	} else if (li->proto == IPPROTO_TCP) {
+		__u8 doff;
+
+		if (bpf_skb_load_bytes(skb, off + 12, &doff, 1) == 0)
+			li->hdr_end = off + (doff >> 4) * 4;
+		else
+			li->hdr_end = off + 20;
+	} else {
+		li->hdr_end = off;
+		return;
+	}
+	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)) == 0 &&
+	    (ports[0] == bpf_htons(DNS_PORT) || ports[1] == bpf_htons(DNS_PORT)))
+		li->whole = 1;
+}
+
+static __always_inline void parse_l4(struct __sk_buff *skb, __u8 family,
+				     struct l4_info *li)
+{
+	__u8 b[10];
+
+	if (family == 4) {
+		if (bpf_skb_load_bytes(skb, 0, b, 10))
+			return;
+		li->proto = b[9];
+		l4_ports(skb, (b[0] & 0xf) * 4, li);
+	} else {
+		/* Extension headers are rare enough to count as payload. */
+		if (bpf_skb_load_bytes(skb, 6, b, 1))
+			return;
+		li->proto = b[0];
+		l4_ports(skb, 40, li);
+	}
+}
+
+static __always_inline __u32 capture_len(struct __sk_buff *skb, __u8 family)
+{
+	struct l4_info li = {};
+	__u32 len = skb->len, cap = snaplen;
+
+	if (snap_mode == NR_SNAP_BYTES && cap >= len)
+		goto out;
+	parse_l4(skb, family, &li);
+	if (li.whole && whole_dns_icmp)
+		cap = NR_MAX_CAPLEN;
+	else if (snap_mode == NR_SNAP_HEADERS)
+		cap = li.hdr_end;
+out:
+	if (cap > len)
+		cap = len;
+	if (cap > NR_MAX_CAPLEN)
+		cap = NR_MAX_CAPLEN;
+	return cap;
+}
+
+static __always_inline void record(struct __sk_buff *skb, __u8 dir)
+{
+	struct nr_record r = {};
+	struct nr_counters *c;
+	struct nr_owner *o;
+	struct bpf_sock *sk;
+	__u32 zero = 0;
+	__u64 cap;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		r.family = 4;
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		r.family = 6;
+	else
+		return;
+	c = bpf_map_lookup_elem(&counters, &zero);
+	if (!c)
+		return;
+	r.seq = __sync_fetch_and_add(&c->v[NR_CNT_SEEN], 1);
+	r.ts_ns = bpf_ktime_get_ns();
+	r.dir = dir;
+	r.len = skb->len;
+	cap = capture_len(skb, r.family);
+	r.caplen = cap;
+	r.cookie = bpf_get_socket_cookie(skb);
+	r.cgroup_id = bpf_skb_cgroup_id(skb);
+
+	sk = skb->sk;
+	if (sk)
+		sk = bpf_sk_fullsock(sk);
+	if (sk) {
+		o = bpf_sk_storage_get(&owners, sk, 0, 0);
+		if (o && o->tgid) {
+			r.tgid = o->tgid;
+			r.tid = o->tid;
+			r.uid = o->uid;
+			__builtin_memcpy(r.comm, o->comm, sizeof(r.comm));
+			r.flags |= NR_F_OWNER;
+		}
+	}
+
+	if (bpf_perf_event_output(skb, &events, BPF_F_CURRENT_CPU | (cap << 32),
+				  &r, sizeof(r)))
+		__sync_fetch_and_add(&c->v[NR_CNT_OUTPUT_FAIL], 1);
+	else
+		__sync_fetch_and_add(&c->v[NR_CNT_RECORDED], 1);
+}
+
+/* Never drop or alter traffic: both programs always return 1. */
+SEC("cgroup_skb/ingress")
+int netrec_ingress(struct __sk_buff *skb)
+{
+	record(skb, NR_DIR_IN);
+	return 1;
+}
+
+SEC("cgroup_skb/egress")
+int netrec_egress(struct __sk_buff *skb)
+{
+	record(skb, NR_DIR_OUT);
+	return 1;
+}
+
+/* Stamp the current task as owner; caller runs in process context. */
+static __always_inline void set_owner(struct nr_owner *o, __u64 pid_tgid)
+{
+	o->tgid = pid_tgid >> 32;
+	o->tid = (__u32)pid_tgid;
+	o->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+SEC("cgroup/sock_create")
+int netrec_sock_create(struct bpf_sock *sk)
+{
+	struct nr_owner *o;
+
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o)
+		set_owner(o, bpf_get_current_pid_tgid());
+	return 1;
+}
+
+/*
+ * A socket passed over a unix socket or inherited across fork belongs to
+ * whoever uses it now.  Rewrite only on change: these fire on every
+ * send/recv call.
+ */
+static __always_inline void refresh_owner(struct sock *sk)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct nr_owner *o;
+
+	if (!sk)
+		return;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return;
+	if (o->tgid == pid_tgid >> 32 && o->tid == (__u32)pid_tgid)
+		return;
+	set_owner(o, pid_tgid);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(netrec_send, struct sock *sk, int ret, int flags)
+{
+	refresh_owner(sk);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(netrec_recv, struct sock *sk, int ret, int flags)
+{
+	refresh_owner(sk);
+	return 0;
+}
+
+/*
+ * Sockets that existed before netrec started: walk every task's files once
+ * at start and stamp each socket not yet owned with the task holding it.
+ */
+SEC("iter/task_file")
+int netrec_existing(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct nr_owner *o;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o || o->tgid)
+		return 0;
+	o->tgid = task->tgid;
+	o->tid = task->pid;
+	o->uid = BPF_CORE_READ(task, cred, uid.val);
+	BPF_CORE_READ_STR_INTO(&o->comm, task, comm);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

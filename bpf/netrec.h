@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Record layout shared by the kernel programs (bpf/netrec.bpf.c) and the
+ * user side (src/).  Both sides must agree byte for byte: every field has a
+ * fixed width and the struct has no implicit padding.
+ */
+#ifndef NETREC_H
+#define NETREC_H
+
+#define NR_COMM_LEN 16
+
+/* Direction of a packet as seen by the local socket. */
+enum nr_dir {
+	NR_DIR_IN = 0,
+	NR_DIR_OUT = 1,
+};
+
+/* nr_record.flags */
+#define NR_F_OWNER 0x01 /* owner fields come from the socket's storage */
+
+/*
+ * A perf sample is a u16-sized perf record: header (8) + raw size (4) +
+ * nr_record + packet, rounded up to 8.  Keep caplen under this so the
+ * kernel never has to refuse a sample.
+ */
+#define NR_MAX_CAPLEN 65280
+
+/* Snaplen policy (nr_config.snap_mode). */
+enum nr_snap_mode {
+	NR_SNAP_BYTES = 0,   /* snaplen bytes from the start of the IP header */
+	NR_SNAP_HEADERS = 1, /* through the L4 header */
+};
+
+/* Who owns a socket: kept in socket-local storage. */
+struct nr_owner {
+	__u32 tgid;
+	__u32 tid;
+	__u32 uid;
+	__u32 pad;
+	char comm[NR_COMM_LEN];
+};
+
+/* Metadata in front of every packet in a perf sample. */
+struct nr_record {
+	__u64 ts_ns;	 /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
+	__u64 cookie;	 /* socket cookie, 0 if none */
+	__u64 cgroup_id; /* cgroup v2 id of the socket */
+	__u64 seq;	 /* per-CPU sequence number */
+	__u32 len;	 /* original length, from the IP header on */
+	__u32 caplen;	 /* bytes of packet that follow this struct */
+	__u32 tgid;	 /* owner, 0 if unknown */
+	__u32 tid;
+	__u32 uid;
+	__u8 dir;    /* enum nr_dir */
+	__u8 family; /* 4 or 6 */
+	__u8 flags;  /* NR_F_* */
+	__u8 pad;
+	char comm[NR_COMM_LEN];
+};
+
+/* Per-CPU counters: the single value of the per-CPU counters array. */
+enum nr_counter {
+	NR_CNT_SEEN = 0,    /* IP packets that reached the hooks */
+	NR_CNT_RECORDED,    /* handed to the perf buffer */
+	NR_CNT_OUTPUT_FAIL, /* bpf_perf_event_output() failed: lost */
+	NR_CNT_MAX,
+};
+
+struct nr_counters {
+	__u64 v[NR_CNT_MAX];
+};
+
+#endif /* NETREC_H */

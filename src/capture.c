@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "capture.h"
+#include "log.h"
+#include "netrec.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct capture {
+	struct netrec_bpf *skel;
+	struct bpf_link *ingress, *egress;
+	struct bpf_link *sock_create, *send, *recv;
+	const struct cgroup_root *root;
+	int ncpus;
+};
+
+static bool has_cap(const __u32 eff[2], int cap)
+{
+	return eff[cap / 32] & (1U << (cap % 32));
+}
+
+/* Name what is missing before the kernel answers a bare EPERM. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	__u32 eff[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0; /* let the kernel decide */
+	eff[0] = data[0].effective;
+	eff[1] = data[1].effective;
+	if (has_cap(eff, CAP_SYS_ADMIN) ||
+	    (has_cap(eff, CAP_BPF) && has_cap(eff, CAP_PERFMON) &&
+	     has_cap(eff, CAP_NET_ADMIN)))
+		return 0;
+	pr_err("loading BPF programs needs root (CAP_SYS_ADMIN), or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; run netrec as root");
+	return -EPERM;
+}
+
+static int check_kernel(void)
+{
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL) != 1) {
+		pr_err("this kernel cannot run cgroup_skb BPF programs (needs CONFIG_CGROUP_BPF and CONFIG_BPF_SYSCALL)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static bool kernel_has_tracepoint(const char *name)
+{
+	return libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP) > 0;
+}
+
+/* Open and load; optional hooks only if this kernel has them. */
+static int load(struct capture *c, const struct capture_config *cfg,
+		bool optional)
+{
+	struct netrec_bpf *skel;
+	int err;
+
+	skel = netrec_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->snaplen = cfg->snaplen;
+	skel->rodata->snap_mode = cfg->snap_headers ? NR_SNAP_HEADERS :
+						      NR_SNAP_BYTES;
+	skel->rodata->whole_dns_icmp = cfg->whole_dns_icmp;
+	bpf_program__set_autoload(skel->progs.netrec_send,
+				  optional &&
+					  kernel_has_tracepoint("sock_send_length"));
+	bpf_program__set_autoload(skel->progs.netrec_recv,
+				  optional &&
+					  kernel_has_tracepoint("sock_recv_length"));
+	bpf_program__set_autoload(skel->progs.netrec_existing, optional);
+	err = netrec_bpf__load(skel);
+	if (err) {
+		netrec_bpf__destroy(skel);
+		return err;
+	}
+	c->skel = skel;
+	return 0;
+}
+
+static struct bpf_link *attach_cgroup(struct capture *c,
+				      struct bpf_program *prog)
+{
+	struct bpf_link *l = bpf_program__attach_cgroup(prog, c->root->fd);
+
+	if (!l)
+		pr_err("cannot attach %s to cgroup %s: %s",
+		       bpf_program__name(prog), c->root->path,
+		       strerror(errno));
+	return l;
+}
+
+static void attach_owner_refresh(struct capture *c)
+{
+	struct netrec_bpf *s = c->skel;
+
+	if (bpf_program__autoload(s->progs.netrec_send))
+		c->send = bpf_program__attach(s->progs.netrec_send);
+	if (bpf_program__autoload(s->progs.netrec_recv))
+		c->recv = bpf_program__attach(s->progs.netrec_recv);
+	if (!c->send || !c->recv)
+		pr_warn("send/recv tracepoints unavailable: a socket handed to another process stays with its creator");
+}
+
+/* Run the task_file iterator once: it stamps sockets that have no owner. */
+static void stamp_existing(struct capture *c)
+{
+	struct bpf_program *prog = c->skel->progs.netrec_existing;
+	struct bpf_link *link = NULL;
+	char buf[64];
+	int fd = -1;
+	ssize_t n;
+
+	if (bpf_program__autoload(prog))
+		link = bpf_program__attach_iter(prog, NULL);
+	if (link)
+		fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		pr_warn("cannot walk existing sockets: connections opened before netrec started are recorded with an unknown owner");
+		bpf_link__destroy(link);
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	if (n < 0)
+		pr_warn("walking existing sockets: %s", strerror(errno));
+	close(fd);
+	bpf_link__destroy(link);
+}
+
+int capture_open(struct capture **out, const struct capture_config *cfg,
+		 const struct cgroup_root *root)
+{
+	struct capture *c;
+	int err;
+
+	err = check_privileges();
+	if (err)
+		return err;
+	err = check_kernel();
+	if (err)
+		return err;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->root = root;
+	c->ncpus = libbpf_num_possible_cpus();
+	err = load(c, cfg, true);
+	if (err) {
+		pr_debug("loading with optional hooks failed (%s); retrying without",
+			 strerror(-err));
+		err = load(c, cfg, false);
+	}
+	if (err) {
+		pr_err("cannot load the BPF programs: %s%s", strerror(-err),
+		       err == -EPERM ? " (needs root or CAP_BPF)" : "");
+		goto err;
+	}
+	c->sock_create = attach_cgroup(c, c->skel->progs.netrec_sock_create);
+	if (!c->sock_create) {
+		err = -errno;
+		goto err;
+	}
+	attach_owner_refresh(c);
+	stamp_existing(c);
+	*out = c;
+	return 0;
+err:
+	capture_close(c);
+	return err;
+}
+
+int capture_events_fd(const struct capture *c)
+{
+	return bpf_map__fd(c->skel->maps.events);
+}
+
+int capture_attach_packets(struct capture *c)
+{
+	c->ingress = attach_cgroup(c, c->skel->progs.netrec_ingress);
+	if (!c->ingress)
+		return -errno;
+	c->egress = attach_cgroup(c, c->skel->progs.netrec_egress);
+	if (!c->egress)
+		return -errno;
+	return 0;
+}
+
+void capture_detach_packets(struct capture *c)
+{
+	bpf_link__destroy(c->ingress);
+	bpf_link__destroy(c->egress);
+	c->ingress = c->egress = NULL;
+}
+
+int capture_counters(const struct capture *c, struct nr_counters *sum)
+{
+	struct nr_counters *v;
+	__u32 key = 0;
+	int err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	v = calloc(c->ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.counters), &key, v)) {
+		err = -errno;
+		goto out;
+	}
+	for (int cpu = 0; cpu < c->ncpus; cpu++)
+		for (int i = 0; i < NR_CNT_MAX; i++)
+			sum->v[i] += v[cpu].v[i];
+out:
+	free(v);
+	return err;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	capture_detach_packets(c);
+	bpf_link__destroy(c->send);
+	bpf_link__destroy(c->recv);
+	bpf_link__destroy(c->sock_create);
+	netrec_bpf__destroy(c->skel);
+	free(c);
+}

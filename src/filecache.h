@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NR_FILECACHE_H
+#define NR_FILECACHE_H
+
+#include <stdint.h>
+#include <time.h>
+
+/*
+ * The output directory and the pcap files in it.  Files are created on
+ * first use under names that never replace an existing file, and at most
+ * max_open of them are open at once: the least recently written is closed
+ * and re-opened for appending when its next packet comes.
+ */
+struct filecache;
+struct outfile;
+
+int filecache_open(struct filecache **out, const char *dir,
+		   unsigned int max_open, uint32_t snaplen);
+/*
+ * The file for @base (a sanitised name stem) in the subdirectory @sub
+ * (sanitised too; NULL for none), created if new.  NULL on error, which
+ * is logged.
+ */
+struct outfile *filecache_file(struct filecache *fc, const char *sub,
+			       const char *base);
+int filecache_write(struct filecache *fc, struct outfile *f,
+		    const struct timespec *ts, const uint8_t *frame,
+		    uint32_t caplen, uint32_t len);
+/* Push buffered data of every open file to the kernel. */
+void filecache_flush(struct filecache *fc);
+/* Close everything; returns the first error seen while closing. */
+int filecache_close(struct filecache *fc);
+unsigned int filecache_count(const struct filecache *fc);
+
+#endif

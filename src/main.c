@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netrec: record the traffic of every process and container into pcap
+ * files.  main() wires kernel -> reader -> writer together, waits for a
+ * signal or the end of --duration, and tears down in the same order so
+ * that every recorded packet reaches its file.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture.h"
+#include "cgroup.h"
+#include "clock.h"
+#include "log.h"
+#include "options.h"
+#include "pcapfile.h"
+#include "queue.h"
+#include "reader.h"
+#include "writer.h"
+
+#define QUEUE_BYTES (64u << 20)
+
+struct session {
+	const struct options *opt;
+	struct cgroup_root root;
+	struct capture *cap;
+	struct writer *writer;
+	struct reader *reader;
+	struct queue *queue;
+};
+
+static void print_counts(const struct session *s)
+{
+	struct nr_counters k = {};
+	struct reader_stats rs = {};
+	struct writer_stats ws = {};
+	unsigned long long lost;
+
+	if (s->cap)
+		capture_counters(s->cap, &k);
+	if (s->reader)
+		reader_stats(s->reader, &rs);
+	if (s->writer)
+		writer_stats(s->writer, &ws);
+	/* A full perf buffer shows up both as an output failure and as lost. */
+	lost = k.v[NR_CNT_OUTPUT_FAIL] > rs.lost ? k.v[NR_CNT_OUTPUT_FAIL] :
+						    rs.lost;
+	lost += ws.write_errors + rs.bad;
+	fprintf(stderr, "%llu packets recorded\n",
+		(unsigned long long)ws.packets);
+	fprintf(stderr, "%llu packets seen by the kernel programs\n",
+		(unsigned long long)k.v[NR_CNT_SEEN]);
+	fprintf(stderr,
+		"%llu packets lost (%llu output failures in the kernel, %llu lost in the perf buffer, %llu write errors)\n",
+		lost, (unsigned long long)k.v[NR_CNT_OUTPUT_FAIL],
+		(unsigned long long)rs.lost,
+		(unsigned long long)ws.write_errors);
+	fprintf(stderr, "%u files written in %s\n", ws.files, s->opt->outdir);
+	if (ws.out_of_order)
+		pr_warn("%llu packets were written out of time order (the reorder window overflowed)",
+			(unsigned long long)ws.out_of_order);
+}
+
+static uint32_t file_snaplen(const struct options *o)
+{
+	/* DNS and ICMP are kept whole unless --truncate-all. */
+	uint32_t max = o->truncate_all && !o->snap_headers ? o->snaplen :
+							      NR_MAX_CAPLEN;
+
+	return PCAP_NULL_HDR_LEN + max;
+}
+
+static int start(struct session *s)
+{
+	const struct options *o = s->opt;
+	struct capture_config cc = {
+		.snaplen = o->snaplen,
+		.snap_headers = o->snap_headers,
+		.whole_dns_icmp = !o->truncate_all,
+	};
+	struct writer_config wc = {
+		.outdir = o->outdir,
+		.split = o->split,
+		.max_open = o->max_open,
+		.snaplen = file_snaplen(o),
+		.cgroup_root = &s->root,
+	};
+	int err;
+
+	err = cgroup_root_open(&s->root);
+	if (err)
+		return err;
+	err = capture_open(&s->cap, &cc, &s->root);
+	if (err)
+		return err;
+	err = writer_new(&s->writer, &wc);
+	if (err)
+		return err;
+	s->queue = queue_new(QUEUE_BYTES);
+	if (!s->queue)
+		return -ENOMEM;
+	err = writer_start(s->writer, s->queue);
+	if (err)
+		return err;
+	/* The perf buffers must exist before a packet program can fire. */
+	err = reader_start(&s->reader, capture_events_fd(s->cap),
+			   o->buffer_kib, s->queue);
+	if (err)
+		return err;
+	return capture_attach_packets(s->cap);
+}
+
+/* Tear down in data-flow order so nothing recorded is left behind. */
+static int stop(struct session *s)
+{
+	int err = 0;
+
+	if (s->cap)
+		capture_detach_packets(s->cap);
+	if (s->reader)
+		reader_stop(s->reader);
+	else if (s->queue)
+		queue_close(s->queue);
+	if (s->writer)
+		err = writer_stop(s->writer);
+	return err;
+}
+
+static void cleanup(struct session *s)
+{
+	reader_free(s->reader);
+	writer_free(s->writer);
+	queue_free(s->queue);
+	capture_close(s->cap);
+	cgroup_root_close(&s->root);
+}
+
+static int wait_for_stop(struct session *s, const sigset_t *sigs)
+{
+	uint64_t deadline = 0;
+	int sig;
+
+	if (s->opt->duration > 0)
+		deadline = mono_now_ns() + (uint64_t)(s->opt->duration * 1e9);
+	for (;;) {
+		struct timespec tmo = { .tv_sec = 1 };
+		uint64_t now = mono_now_ns();
+
+		if (deadline) {
+			if (now >= deadline)
+				return 0;
+			if (deadline - now < 1000000000ULL)
+				tmo = (struct timespec){
+					.tv_nsec = deadline - now
+				};
+		}
+		sig = sigtimedwait(sigs, NULL, &tmo);
+		if (sig == SIGUSR1)
+			print_counts(s);
+		else if (sig == SIGINT || sig == SIGTERM)
+			return 0;
+	}
+}
+
+static void set_log_level(int verbosity)
+{
+	if (verbosity < 0)
+		log_set_level(NR_LOG_NOTICE);
+	else if (verbosity == 1)
+		log_set_level(NR_LOG_DEBUG);
+	else if (verbosity > 1)
+		log_set_level(NR_LOG_TRACE);
+	log_hook_libbpf();
+}
+
+int main(int argc, char **argv)
+{
+	struct session s = { .root = { .fd = -1 } };
+	struct options opt;
+	sigset_t sigs;
+	int err;
+
+	switch (options_parse(&opt, argc, argv)) {
+	case OPTIONS_EXIT:
+		return 0;
+	case OPTIONS_USAGE:
+		return 2;
+	case OPTIONS_RUN:
+		break;
+	}
+	s.opt = &opt;
+	set_log_level(opt.verbosity);
+
+	/* Every thread inherits this mask: only main takes the signals. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = start(&s);
+	if (!err) {
+		pr_notice("capturing on all sockets under cgroup %s, link-type NULL (BSD loopback), snapshot length %s, writing to %s/ split by %s",
+			  s.root.path,
+			  opt.snap_headers ? "headers" : "max",
+			  opt.outdir, options_split_name(opt.split));
+		err = wait_for_stop(&s, &sigs);
+	}
+	if (stop(&s) && !err)
+		err = -EIO;
+	if (s.cap)
+		print_counts(&s);
+	cleanup(&s);
+	return err ? 1 : 0;
+}

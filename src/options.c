@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The command line, in tcpdump's words where tcpdump has one. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+
+#include "netrec.h"
+#include "options.h"
+
+enum {
+	OPT_SPLIT = 256,
+	OPT_DURATION,
+	OPT_TRUNCATE_ALL,
+	OPT_MAX_OPEN,
+	OPT_VERSION,
+	OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "write", required_argument, NULL, 'w' },
+	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "snapshot-length", required_argument, NULL, 's' },
+	{ "truncate-all", no_argument, NULL, OPT_TRUNCATE_ALL },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "buffer-size", required_argument, NULL, 'B' },
+	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ 0 },
+};
+
+static const char usage_text[] =
+	"Usage: netrec [options]\n"
+	"Record every packet of every process and container into pcap files.\n"
+	"\n"
+	"  -w DIR              output directory (default ./netrec-out)\n"
+	"      --split LIST    single | process | command | container,\n"
+	"                      container,process | container,command\n"
+	"                      (default process)\n"
+	"  -s SNAPLEN          bytes to keep from the IP header on: a number,\n"
+	"                      'headers' (through the L4 header) or 'max'\n"
+	"                      (default; 0 means max as in tcpdump)\n"
+	"      --truncate-all  apply the snaplen to DNS and ICMP too\n"
+	"                      (by default they are kept whole)\n"
+	"      --duration SECONDS  stop after this long\n"
+	"  -B KIB              perf buffer size per CPU in KiB (default 8192)\n"
+	"      --max-open N    pcap files open at once at most (default 128)\n"
+	"  -q                  quiet: errors and the final counts only\n"
+	"  -v                  verbose (twice: libbpf's messages too)\n"
+	"      --version       print the version and exit\n"
+	"      --help          print this help and exit\n"
+	"\n"
+	"Ctrl-C stops and prints counts; SIGUSR1 prints them while running.\n"
+	"See netrec(8).\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "netrec: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'netrec --help'.\n");
+	return OPTIONS_USAGE;
+}
+
+/* A whole number in [min, max], nothing else. */
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_snaplen(struct options *o, const char *arg)
+{
+	unsigned long v;
+
+	if (!strcmp(arg, "headers")) {
+		o->snap_headers = true;
+		return 0;
+	}
+	o->snap_headers = false;
+	if (!strcmp(arg, "max")) {
+		o->snaplen = NR_MAX_CAPLEN;
+		return 0;
+	}
+	/* tcpdump's -s accepts up to 262144; 0 means the maximum. */
+	if (parse_uint(arg, 0, 262144, &v))
+		return -1;
+	o->snaplen = (v == 0 || v > NR_MAX_CAPLEN) ? NR_MAX_CAPLEN : v;
+	return 0;
+}
+
+static int split_word(const char *w, size_t n)
+{
+	static const struct {
+		const char *name;
+		int bit;
+	} words[] = {
+		{ "single", SPLIT_SINGLE },
+		{ "process", SPLIT_PROCESS },
+		{ "command", SPLIT_COMMAND },
+		{ "container", SPLIT_CONTAINER },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].name) == n && !strncmp(w, words[i].name, n))
+			return words[i].bit;
+	return 0;
+}
+
+static int parse_split(struct options *o, const char *arg)
+{
+	unsigned int split = 0;
+	const char *p = arg;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int bit = split_word(p, n);
+
+		if (!bit || (split & bit))
+			return -1;
+		split |= bit;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	/* single stands alone; process implies command. */
+	if ((split & SPLIT_SINGLE) && split != SPLIT_SINGLE)
+		return -1;
+	if ((split & SPLIT_PROCESS) && (split & SPLIT_COMMAND))
+		return -1;
+	o->split = split;
+	return 0;
+}
+
+static int parse_duration(struct options *o, const char *arg)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(d) || d <= 0 ||
+	    d > 1e9)
+		return -1;
+	o->duration = d;
+	return 0;
+}
+
+static void set_defaults(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->outdir = "netrec-out";
+	o->split = SPLIT_PROCESS;
+	o->snaplen = NR_MAX_CAPLEN;
+	o->buffer_kib = 8192;
+	o->max_open = 128;
+}
+
+static enum options_result parse_one(struct options *o, int c,
+				     const char *arg)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'w':
+		if (!*arg)
+			return usage_error("-w needs a directory%s", "");
+		o->outdir = arg;
+		break;
+	case OPT_SPLIT:
+		if (parse_split(o, arg))
+			return usage_error(
+				"bad --split '%s': use single, process, command, container, container,process or container,command",
+				arg);
+		break;
+	case 's':
+		if (parse_snaplen(o, arg))
+			return usage_error(
+				"bad snaplen '%s': use a number of bytes (0-262144), 'headers' or 'max'",
+				arg);
+		break;
+	case OPT_TRUNCATE_ALL:
+		o->truncate_all = true;
+		break;
+	case OPT_DURATION:
+		if (parse_duration(o, arg))
+			return usage_error(
+				"bad --duration '%s': use a positive number of seconds",
+				arg);
+		break;
+	case 'B':
+		if (parse_uint(arg, 64, 1 << 20, &v))
+			return usage_error(
+				"bad buffer size '%s': use KiB from 64 to 1048576",
+				arg);
+		o->buffer_kib = v;
+		break;
+	case OPT_MAX_OPEN:
+		if (parse_uint(arg, 1, 65536, &v))
+			return usage_error(
+				"bad --max-open '%s': use a number from 1 to 65536",
+				arg);
+		o->max_open = v;
+		break;
+	case 'q':
+		o->verbosity = -1;
+		break;
+	case 'v':
+		o->verbosity = o->verbosity < 0 ? 1 : o->verbosity + 1;
+		break;
+	case OPT_VERSION:
+		printf("netrec %s\n", PACKAGE_VERSION);
+		return OPTIONS_EXIT;
+	case OPT_HELP:
+		fputs(usage_text, stdout);
+		return OPTIONS_EXIT;
+	default:
+		/* getopt_long has already named the problem. */
+		fprintf(stderr, "Try 'netrec --help'.\n");
+		return OPTIONS_USAGE;
+	}
+	return OPTIONS_RUN;
+}
+
+enum options_result options_parse(struct options *o, int argc, char **argv)
+{
+	enum options_result res;
+	int c;
+
+	set_defaults(o);
+	optind = 0; /* full reset: the unit tests parse many times */
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "+w:s:B:qv", long_opts, NULL)) !=
+	       -1) {
+		res = parse_one(o, c, optarg);
+		if (res != OPTIONS_RUN)
+			return res;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return OPTIONS_RUN;
+}
+
+const char *options_split_name(unsigned int split)
+{
+	switch (split) {
+	case SPLIT_SINGLE:
+		return "single";
+	case SPLIT_PROCESS:
+		return "process";
+	case SPLIT_COMMAND:
+		return "command";
+	case SPLIT_CONTAINER:
+		return "container";
+	case SPLIT_CONTAINER | SPLIT_PROCESS:
+		return "container,process";
+	case SPLIT_CONTAINER | SPLIT_COMMAND:
+		return "container,command";
+	}
+	return "?";
+}

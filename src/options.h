@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NR_OPTIONS_H
+#define NR_OPTIONS_H
+
+#include <stdbool.h>
+
+/* --split: how records are spread over files (combinable as documented). */
+enum split_mode {
+	SPLIT_SINGLE = 1 << 0,
+	SPLIT_PROCESS = 1 << 1,
+	SPLIT_COMMAND = 1 << 2,
+	SPLIT_CONTAINER = 1 << 3,
+};
+
+struct options {
+	const char *outdir;
+	unsigned int split;	  /* enum split_mode bits */
+	unsigned int snaplen;	  /* bytes from the IP header on */
+	bool snap_headers;	  /* -s headers */
+	bool truncate_all;	  /* apply the snaplen to DNS and ICMP too */
+	double duration;	  /* seconds; 0: until stopped */
+	unsigned int buffer_kib;  /* perf buffer per CPU */
+	unsigned int max_open;	  /* open pcap files at most */
+	int verbosity;		  /* -1 quiet, 0 normal, 1+ verbose */
+};
+
+enum options_result {
+	OPTIONS_RUN = 0,   /* go on */
+	OPTIONS_EXIT = 1,  /* --help or --version was printed: exit 0 */
+	OPTIONS_USAGE = 2, /* bad command line, already reported: exit 2 */
+};
+
+enum options_result options_parse(struct options *o, int argc, char **argv);
+
+/* "process", "container,process", ... for messages. */
+const char *options_split_name(unsigned int split);
+
+#endif

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
+#include <pcap/pcap.h>
+#include <pcap/dlt.h>
+
+#include "log.h"
+#include "pcapfile.h"
+
+/* BSD's AF_INET6 as LINKTYPE_NULL readers know it (NetBSD/OpenBSD). */
+#define BSD_AF_INET6 24
+#define FILE_BUFFER (64 * 1024)
+
+struct pcapfile {
+	pcap_t *pcap;
+	pcap_dumper_t *dumper;
+	int err;
+};
+
+void pcap_null_header(uint8_t hdr[PCAP_NULL_HDR_LEN], int family)
+{
+	uint32_t af = family == 6 ? BSD_AF_INET6 : AF_INET;
+
+	memcpy(hdr, &af, sizeof(af));
+}
+
+/* openat() that refuses symlinks anywhere and paths leaving @dirfd. */
+static int open_beneath(int dirfd, const char *relpath, int flags,
+			mode_t mode)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.mode = mode,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+static struct pcapfile *pcapfile_alloc(uint32_t snaplen)
+{
+	struct pcapfile *pf = calloc(1, sizeof(*pf));
+
+	if (!pf)
+		return NULL;
+	pf->pcap = pcap_open_dead_with_tstamp_precision(
+		DLT_NULL, snaplen, PCAP_TSTAMP_PRECISION_NANO);
+	if (!pf->pcap) {
+		free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+static void pcapfile_free(struct pcapfile *pf)
+{
+	pcap_close(pf->pcap);
+	free(pf);
+}
+
+int pcapfile_create(struct pcapfile **out, int dirfd, const char *relpath,
+		    uint32_t snaplen)
+{
+	struct pcapfile *pf;
+	FILE *f;
+	int fd, err;
+
+	pf = pcapfile_alloc(snaplen);
+	if (!pf)
+		return -ENOMEM;
+	fd = open_beneath(dirfd, relpath, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		err = fd;
+		goto err_free;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto err_unlink;
+	}
+	setvbuf(f, NULL, _IOFBF, FILE_BUFFER);
+	pf->dumper = pcap_dump_fopen(pf->pcap, f);
+	if (!pf->dumper) {
+		pr_err("%s: %s", relpath, pcap_geterr(pf->pcap));
+		fclose(f);
+		err = -EIO;
+		goto err_unlink;
+	}
+	*out = pf;
+	return 0;
+err_unlink:
+	unlinkat(dirfd, relpath, 0);
+err_free:
+	pcapfile_free(pf);
+	return err;
+}
+
+int pcapfile_reopen(struct pcapfile **out, int dirfd, const char *relpath,
+		    uint32_t snaplen)
+{
+	struct pcapfile *pf;
+	char path[64];
+	struct stat st;
+	int fd, err = 0;
+
+	pf = pcapfile_alloc(snaplen);
+	if (!pf)
+		return -ENOMEM;
+	fd = open_beneath(dirfd, relpath, O_RDWR, 0);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		goto out;
+	}
+	/*
+	 * libpcap appends only by path; the fd's magic link reopens exactly
+	 * the file checked above, whatever happens to the name meanwhile.
+	 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	pf->dumper = pcap_dump_open_append(pf->pcap, path);
+	if (!pf->dumper) {
+		pr_err("%s: %s", relpath, pcap_geterr(pf->pcap));
+		err = -EIO;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		pcapfile_free(pf);
+		return err;
+	}
+	*out = pf;
+	return 0;
+}
+
+int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
+		   const uint8_t *frame, uint32_t caplen, uint32_t len)
+{
+	struct pcap_pkthdr h = {
+		.ts = { .tv_sec = ts->tv_sec, .tv_usec = ts->tv_nsec },
+		.caplen = caplen,
+		.len = len,
+	};
+
+	if (pf->err)
+		return pf->err;
+	pcap_dump((u_char *)pf->dumper, &h, frame);
+	if (ferror(pcap_dump_file(pf->dumper)))
+		pf->err = errno ? -errno : -EIO;
+	return pf->err;
+}
+
+int pcapfile_flush(struct pcapfile *pf)
+{
+	if (!pf->err && pcap_dump_flush(pf->dumper))
+		pf->err = errno ? -errno : -EIO;
+	return pf->err;
+}
+
+int pcapfile_close(struct pcapfile *pf)
+{
+	/*
+	 * pcap_dump_close() hides fclose()'s result; after a good flush only
+	 * close(2) itself could still fail.
+	 */
+	int err = pcapfile_flush(pf);
+
+	pcap_dump_close(pf->dumper);
+	pcapfile_free(pf);
+	return err;
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/perf_event.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "reader.h"
+
+/*
+ * Wake the reader once per this many samples instead of once per sample:
+ * a wake-up costs the sending task microseconds.  Samples below the mark
+ * are picked up by the timed poll.
+ */
+#define WAKEUP_EVENTS 64
+#define POLL_MS 20
+
+struct reader {
+	struct perf_buffer *pb;
+	struct queue *q;
+	pthread_t thread;
+	_Atomic int stop;
+	int ncpus;
+	__u32 *lost_pending; /* per CPU, for the next sample's lost_before */
+	_Atomic uint64_t samples, lost, bad;
+};
+
+struct perf_sample {
+	struct perf_event_header header;
+	__u32 size;
+	__u8 data[];
+};
+
+struct perf_lost {
+	struct perf_event_header header;
+	__u64 id;
+	__u64 lost;
+};
+
+static void take_sample(struct reader *rd, int cpu,
+			const struct perf_sample *s)
+{
+	const struct nr_record *r = (const void *)s->data;
+	struct qrec *qr;
+	size_t len;
+
+	if (s->size < sizeof(*r) || r->caplen > s->size - sizeof(*r)) {
+		atomic_fetch_add_explicit(&rd->bad, 1, memory_order_relaxed);
+		return;
+	}
+	len = sizeof(*qr) + QREC_LINK_ROOM + r->caplen;
+	qr = queue_reserve(rd->q, len);
+	if (!qr) {
+		atomic_fetch_add_explicit(&rd->bad, 1, memory_order_relaxed);
+		return;
+	}
+	memcpy(&qr->r, r, sizeof(*r));
+	qr->cpu = cpu;
+	qr->lost_before = 0;
+	if (cpu >= 0 && cpu < rd->ncpus) {
+		qr->lost_before = rd->lost_pending[cpu];
+		rd->lost_pending[cpu] = 0;
+	}
+	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, r + 1, r->caplen);
+	queue_commit(rd->q);
+	atomic_fetch_add_explicit(&rd->samples, 1, memory_order_relaxed);
+}
+
+static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
+					struct perf_event_header *ev)
+{
+	struct reader *rd = ctx;
+
+	if (ev->type == PERF_RECORD_SAMPLE) {
+		take_sample(rd, cpu, (const struct perf_sample *)ev);
+	} else if (ev->type == PERF_RECORD_LOST) {
+		const struct perf_lost *l = (const struct perf_lost *)ev;
+
+		atomic_fetch_add_explicit(&rd->lost, l->lost,
+					  memory_order_relaxed);
+		if (cpu >= 0 && cpu < rd->ncpus)
+			rd->lost_pending[cpu] += l->lost;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	int err;
+
+	while (!atomic_load(&rd->stop)) {
+		err = perf_buffer__poll(rd->pb, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			pr_err("reading perf buffers: %s", strerror(-err));
+			break;
+		}
+		/*
+		 * A CPU with fewer than WAKEUP_EVENTS samples never wakes
+		 * us; drain every buffer each round so none lags behind.
+		 */
+		perf_buffer__consume(rd->pb);
+	}
+	perf_buffer__consume(rd->pb);
+	queue_close(rd->q);
+	return NULL;
+}
+
+static size_t buffer_pages(unsigned int kib)
+{
+	size_t want = (size_t)kib * 1024 / 4096, pages = 1;
+
+	while (pages < want)
+		pages <<= 1;
+	return pages;
+}
+
+int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
+		 struct queue *q)
+{
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW,
+		.sample_period = 1,
+		.wakeup_events = WAKEUP_EVENTS,
+	};
+	struct reader *rd;
+	int err;
+
+	rd = calloc(1, sizeof(*rd));
+	if (!rd)
+		return -ENOMEM;
+	rd->q = q;
+	rd->ncpus = libbpf_num_possible_cpus();
+	if (rd->ncpus <= 0) {
+		err = rd->ncpus ? rd->ncpus : -EINVAL;
+		goto err_free;
+	}
+	rd->lost_pending = calloc(rd->ncpus, sizeof(*rd->lost_pending));
+	if (!rd->lost_pending) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	rd->pb = perf_buffer__new_raw(events_fd, buffer_pages(buffer_kib),
+				      &attr, on_event, rd, NULL);
+	if (!rd->pb) {
+		err = -errno;
+		pr_err("cannot set up perf buffers of %u KiB per CPU: %s",
+		       buffer_kib, strerror(errno));
+		goto err_free;
+	}
+	err = -pthread_create(&rd->thread, NULL, reader_main, rd);
+	if (err) {
+		perf_buffer__free(rd->pb);
+		goto err_free;
+	}
+	*out = rd;
+	return 0;
+err_free:
+	free(rd->lost_pending);
+	free(rd);
+	return err;
+}
+
+void reader_stop(struct reader *rd)
+{
+	atomic_store(&rd->stop, 1);
+	pthread_join(rd->thread, NULL);
+}
+
+void reader_stats(const struct reader *rd, struct reader_stats *st)
+{
+	st->samples = atomic_load(&rd->samples);
+	st->lost = atomic_load(&rd->lost);
+	st->bad = atomic_load(&rd->bad);
+	st->queue_waits = queue_full_waits(rd->q);
+}
+
+void reader_free(struct reader *rd)
+{
+	if (!rd)
+		return;
+	perf_buffer__free(rd->pb);
+	free(rd->lost_pending);
+	free(rd);
+}

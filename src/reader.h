@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NR_READER_H
+#define NR_READER_H
+
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "netrec.h"
+#include "queue.h"
+
+/*
+ * The reader thread drains the per-CPU perf buffers into the queue.  Each
+ * queue record is laid out as:
+ *
+ *   struct qrec | link header room (QREC_LINK_ROOM) | caplen packet bytes
+ *
+ * so the writer can put the link header in front of the packet in place.
+ */
+#define QREC_LINK_ROOM 4
+
+struct qrec {
+	struct nr_record r;
+	__u32 cpu;
+	__u32 lost_before; /* samples this CPU lost just before this one */
+};
+
+struct reader;
+
+struct reader_stats {
+	uint64_t samples;     /* records handed to the queue */
+	uint64_t lost;	      /* perf buffer lost samples */
+	uint64_t bad;	      /* malformed samples (never expected) */
+	uint64_t queue_waits; /* times the queue was full */
+};
+
+/* @buffer_kib per CPU; @events_fd is the perf event array map. */
+int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
+		 struct queue *q);
+/* Stop polling, drain every buffer, then close the queue. */
+void reader_stop(struct reader *rd);
+void reader_stats(const struct reader *rd, struct reader_stats *st);
+void reader_free(struct reader *rd);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NR_SPLIT_H
+#define NR_SPLIT_H
+
+#include <linux/types.h>
+
+#include "cgroup.h"
+#include "filecache.h"
+#include "netrec.h"
+
+/*
+ * Which file a record goes to, by the --split mode: the owner's process
+ * (comm-pid), command (comm), container (from the socket's cgroup), or all
+ * in one.  Decisions are cached per (cgroup, process, comm), so the cost
+ * per packet is one hash lookup.
+ */
+struct split;
+
+int split_new(struct split **out, unsigned int mode, struct filecache *fc,
+	      const struct cgroup_root *root);
+/* NULL if the file could not be made (already logged). */
+struct outfile *split_route(struct split *s, const struct nr_record *r);
+void split_free(struct split *s);
+
+/* File name stem for a process: "<comm>-<pid>", or "unknown". */
+void split_process_stem(char *out, size_t len, const struct nr_record *r,
+			int with_pid);
+
+#endif

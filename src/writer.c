@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The writer thread: queue -> reorder window -> split -> file.  Records stay
+ * in the queue until written; the reorder heap only holds pointers.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "filecache.h"
+#include "log.h"
+#include "pcapfile.h"
+#include "reader.h"
+#include "reorder.h"
+#include "split.h"
+#include "writer.h"
+
+/*
+ * The reader drains every CPU at least every POLL_MS (20 ms); 100 ms covers
+ * that with room for a busy reader.
+ */
+#define REORDER_WINDOW_NS (100ULL * 1000000)
+#define FLUSH_NS (1000ULL * 1000000)
+#define WAIT_MS 10
+
+struct writer {
+	struct writer_config cfg;
+	struct filecache *fc;
+	struct split *split;
+	struct reorder *reorder;
+	struct queue *q;
+	struct wallclock clock;
+	pthread_t thread;
+	bool started;
+	uint64_t last_ts;
+	uint64_t last_flush;
+	_Atomic uint64_t packets, bytes, write_errors, out_of_order;
+	_Atomic unsigned int files;
+};
+
+int writer_new(struct writer **out, const struct writer_config *cfg)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->cfg = *cfg;
+	err = filecache_open(&w->fc, cfg->outdir, cfg->max_open, cfg->snaplen);
+	if (err)
+		goto err;
+	err = split_new(&w->split, cfg->split, w->fc, cfg->cgroup_root);
+	if (err)
+		goto err;
+	w->reorder = reorder_new(REORDER_WINDOW_NS);
+	if (!w->reorder) {
+		err = -ENOMEM;
+		goto err;
+	}
+	*out = w;
+	return 0;
+err:
+	writer_free(w);
+	return err;
+}
+
+static void write_record(struct writer *w, struct qrec *qr)
+{
+	const struct nr_record *r = &qr->r;
+	uint8_t *frame = (uint8_t *)(qr + 1);
+	struct outfile *f;
+	struct timespec ts;
+	uint32_t caplen = PCAP_NULL_HDR_LEN + r->caplen;
+
+	if (r->ts_ns < w->last_ts)
+		atomic_fetch_add_explicit(&w->out_of_order, 1,
+					  memory_order_relaxed);
+	else
+		w->last_ts = r->ts_ns;
+	pcap_null_header(frame, r->family);
+	ts = wallclock_from_mono(&w->clock, r->ts_ns);
+	f = split_route(w->split, r);
+	if (!f || filecache_write(w->fc, f, &ts, frame, caplen,
+				  PCAP_NULL_HDR_LEN + r->len)) {
+		atomic_fetch_add_explicit(&w->write_errors, 1,
+					  memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&w->packets, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->bytes, caplen, memory_order_relaxed);
+}
+
+/* Move what the reader has published into the reorder window. */
+static int pull(struct writer *w, int timeout_ms)
+{
+	struct reorder_item it;
+	struct qrec *qr;
+	size_t len;
+	int n = 0;
+
+	while ((qr = queue_next(w->q, &len, n ? 0 : timeout_ms))) {
+		it.ts = qr->r.ts_ns;
+		it.seq = qr->r.seq;
+		it.cpu = qr->cpu;
+		it.data = qr;
+		if (reorder_push(w->reorder, &it)) {
+			/* No memory for the heap: write it now, unordered. */
+			write_record(w, qr);
+			queue_release(w->q, qr);
+		}
+		if (++n >= 4096)
+			break;
+	}
+	return n;
+}
+
+static void push_out(struct writer *w, uint64_t now, bool final)
+{
+	struct reorder_item it;
+	bool pressure;
+
+	for (;;) {
+		/*
+		 * Waiting out the window while the queue fills up would
+		 * stall the reader: past three quarters, release early.
+		 */
+		pressure = queue_used(w->q) > queue_size(w->q) / 4 * 3;
+		if (!reorder_pop(w->reorder, now, final || pressure, &it))
+			break;
+		write_record(w, it.data);
+		queue_release(w->q, it.data);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	uint64_t now;
+	bool final;
+
+	wallclock_sync(&w->clock);
+	w->last_flush = mono_now_ns();
+	do {
+		pull(w, WAIT_MS);
+		now = mono_now_ns();
+		wallclock_tick(&w->clock, now);
+		final = queue_all_read(w->q);
+		push_out(w, now, final);
+		if (now - w->last_flush >= FLUSH_NS) {
+			filecache_flush(w->fc);
+			w->last_flush = now;
+		}
+		atomic_store_explicit(&w->files, filecache_count(w->fc),
+				      memory_order_relaxed);
+	} while (!final);
+	return NULL;
+}
+
+int writer_start(struct writer *w, struct queue *q)
+{
+	int err;
+
+	w->q = q;
+	err = -pthread_create(&w->thread, NULL, writer_main, w);
+	if (!err)
+		w->started = true;
+	return err;
+}
+
+int writer_stop(struct writer *w)
+{
+	int err;
+
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	w->started = false;
+	err = filecache_close(w->fc);
+	w->fc = NULL;
+	return err;
+}
+
+void writer_stats(const struct writer *w, struct writer_stats *st)
+{
+	st->packets = atomic_load(&w->packets);
+	st->bytes = atomic_load(&w->bytes);
+	st->write_errors = atomic_load(&w->write_errors);
+	st->out_of_order = atomic_load(&w->out_of_order);
+	st->files = atomic_load(&w->files);
+}
+
+void writer_free(struct writer *w)
+{
+	if (!w)
+		return;
+	split_free(w->split);
+	filecache_close(w->fc);
+	reorder_free(w->reorder);
+	free(w);
+}

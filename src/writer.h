@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NR_WRITER_H
+#define NR_WRITER_H
+
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "queue.h"
+
+struct writer_config {
+	const char *outdir;
+	unsigned int split;    /* enum split_mode bits */
+	unsigned int max_open;
+	uint32_t snaplen;      /* file header snapshot length, link header included */
+	const struct cgroup_root *cgroup_root;
+};
+
+struct writer_stats {
+	uint64_t packets;      /* written to files */
+	uint64_t bytes;	       /* captured bytes written, link headers included */
+	uint64_t write_errors; /* packets lost to output errors */
+	uint64_t out_of_order; /* released before an older record (window overrun) */
+	unsigned int files;
+};
+
+struct writer;
+
+/* Opens the output directory: errors here are the user's to fix. */
+int writer_new(struct writer **out, const struct writer_config *cfg);
+int writer_start(struct writer *w, struct queue *q);
+/* Waits until the queue is closed and drained, then closes every file. */
+int writer_stop(struct writer *w);
+void writer_stats(const struct writer *w, struct writer_stats *st);
+void writer_free(struct writer *w);
+
+#endif
