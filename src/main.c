@@ -21,7 +21,7 @@
 #include "reader.h"
 #include "writer.h"
 
-#define QUEUE_BYTES (64u << 20)
+#define QUEUE_BYTES (32u << 20)
 
 struct session {
 	const struct options *opt;
@@ -205,9 +205,13 @@ int main(int argc, char **argv)
 
 	err = start(&s);
 	if (!err) {
-		pr_notice("capturing on all sockets under cgroup %s, link-type NULL (BSD loopback), snapshot length %s, writing to %s/ split by %s",
-			  s.root.path,
-			  opt.snap_headers ? "headers" : "max",
+		char snap[32] = "headers";
+
+		if (!opt.snap_headers)
+			snprintf(snap, sizeof(snap), "%u bytes", opt.snaplen);
+		pr_notice("capturing on all sockets under cgroup %s, link-type NULL (BSD loopback), snapshot length %s%s, writing to %s/ split by %s",
+			  s.root.path, snap,
+			  opt.truncate_all ? "" : " (DNS and ICMP whole)",
 			  opt.outdir, options_split_name(opt.split));
 		err = wait_for_stop(&s, &sigs);
 	}

@@ -52,7 +52,8 @@ static const char usage_text[] =
 	"      --duration SECONDS  stop after this long\n"
 	"  -B KIB              perf buffer size per CPU in KiB (default 8192)\n"
 	"      --max-open N    pcap files open at once at most (default 128)\n"
-	"  -q                  quiet: errors and the final counts only\n"
+	"  -q                  quiet: only the start line, warnings, errors\n"
+	"                      and the final counts\n"
 	"  -v                  verbose (twice: libbpf's messages too)\n"
 	"      --version       print the version and exit\n"
 	"      --help          print this help and exit\n"
@@ -66,6 +67,19 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nTry 'netrec --help'.\n");
 	return OPTIONS_USAGE;
+}
+
+/* Name the option as written: "-x" inside "-qx", or "--bogus". */
+static int bad_option(int c, const char *word)
+{
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *name = optopt > 0 && optopt < 256 && word[1] != '-' ?
+				   shortopt :
+				   word;
+
+	if (c == ':')
+		return usage_error("option '%s' needs an argument", name);
+	return usage_error("unknown option '%s'", name);
 }
 
 /* A whole number in [min, max], nothing else. */
@@ -231,8 +245,6 @@ static enum options_result parse_one(struct options *o, int c,
 		fputs(usage_text, stdout);
 		return OPTIONS_EXIT;
 	default:
-		/* getopt_long has already named the problem. */
-		fprintf(stderr, "Try 'netrec --help'.\n");
 		return OPTIONS_USAGE;
 	}
 	return OPTIONS_RUN;
@@ -245,9 +257,11 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 
 	set_defaults(o);
 	optind = 0; /* full reset: the unit tests parse many times */
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "+w:s:B:qv", long_opts, NULL)) !=
+	opterr = 0; /* we say it ourselves, as "netrec:" */
+	while ((c = getopt_long(argc, argv, "+:w:s:B:qv", long_opts, NULL)) !=
 	       -1) {
+		if (c == ':' || c == '?')
+			return bad_option(c, argv[optind - 1]);
 		res = parse_one(o, c, optarg);
 		if (res != OPTIONS_RUN)
 			return res;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include "queue.h"
 
@@ -55,8 +56,10 @@ struct queue *queue_new(size_t bytes)
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
-	q->buf = malloc(size);
-	if (!q->buf) {
+	/* Fault the ring in now rather than on the packet path. */
+	q->buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (q->buf == MAP_FAILED) {
 		free(q);
 		return NULL;
 	}
@@ -73,7 +76,7 @@ void queue_free(struct queue *q)
 		return;
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
-	free(q->buf);
+	munmap(q->buf, q->size);
 	free(q);
 }
 
@@ -98,9 +101,11 @@ static struct rec_hdr *hdr_at(const struct queue *q, uint64_t pos)
 	return (struct rec_hdr *)(q->buf + (pos & q->mask));
 }
 
-static void wake(struct queue *q, _Atomic int *waiting)
+void queue_wake(struct queue *q)
 {
-	if (!atomic_load(waiting))
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&q->prod_waiting, memory_order_relaxed) &&
+	    !atomic_load_explicit(&q->cons_waiting, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&q->lock);
 	pthread_cond_broadcast(&q->cond);
@@ -109,8 +114,8 @@ static void wake(struct queue *q, _Atomic int *waiting)
 
 /*
  * Sleep until @ready(q) or @timeout_ms passes.  The flag is set before the
- * condition is checked again, and the other side checks the flag after
- * publishing (both seq_cst), so a wake-up is never missed.
+ * condition is checked again, and queue_wake() checks the flag after a
+ * full fence, so a wake-up is never missed once the other side calls it.
  */
 static bool wait_for(struct queue *q, _Atomic int *waiting,
 		     bool (*ready)(struct queue *, size_t), size_t arg,
@@ -159,7 +164,8 @@ void *queue_reserve(struct queue *q, size_t len)
 		need += q->size - off;
 	while (!has_space(q, need)) {
 		atomic_fetch_add(&q->full_waits, 1);
-		wait_for(q, &q->prod_waiting, has_space, need, 100);
+		queue_wake(q);
+		wait_for(q, &q->prod_waiting, has_space, need, 10);
 	}
 	if (need != span) {
 		struct rec_hdr *f = hdr_at(q, head);
@@ -176,8 +182,7 @@ void *queue_reserve(struct queue *q, size_t len)
 
 void queue_commit(struct queue *q)
 {
-	atomic_store(&q->head, q->reserved);
-	wake(q, &q->cons_waiting);
+	atomic_store_explicit(&q->head, q->reserved, memory_order_release);
 }
 
 void queue_close(struct queue *q)
@@ -234,10 +239,8 @@ void queue_release(struct queue *q, void *rec)
 		tail += t->len == FILLER ? q->size - (tail & q->mask)
 					 : rec_span(t->len);
 	}
-	if (tail == old)
-		return;
-	atomic_store(&q->tail, tail);
-	wake(q, &q->prod_waiting);
+	if (tail != old)
+		atomic_store_explicit(&q->tail, tail, memory_order_release);
 }
 
 int queue_all_read(const struct queue *q)

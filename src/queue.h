@@ -26,6 +26,7 @@ size_t queue_max_record(const struct queue *q);
  * NULL if @len is too large.  Nothing is visible before queue_commit().
  */
 void *queue_reserve(struct queue *q, size_t len);
+/* Publish the reserved record; cheap, and wakes nobody: see queue_wake(). */
 void queue_commit(struct queue *q);
 /* No more records will come. */
 void queue_close(struct queue *q);
@@ -39,6 +40,11 @@ uint64_t queue_full_waits(const struct queue *q);
  */
 void *queue_next(struct queue *q, size_t *len, int timeout_ms);
 void queue_release(struct queue *q, void *rec);
+/*
+ * Wake the other side if it sleeps.  Commits and releases do not, so that
+ * their cost stays a plain store: each side calls this after a batch.
+ */
+void queue_wake(struct queue *q);
 /* Closed by the producer, and every record read. */
 int queue_all_read(const struct queue *q);
 /* Bytes in use (unreleased), and the capacity. */

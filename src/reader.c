@@ -7,16 +7,23 @@
 #include <linux/perf_event.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "log.h"
 #include "reader.h"
 
 /*
- * Wake the reader once per this many samples instead of once per sample:
- * a wake-up costs the sending task microseconds.  Samples below the mark
- * are picked up by the timed poll.
+ * A wake-up per sample costs the sending task microseconds.  The reader
+ * polls on a timer instead and is woken early only when a buffer is a
+ * quarter full, so a burst cannot overrun it between two timer ticks.
  */
-#define WAKEUP_EVENTS 64
-#define POLL_MS 20
+#define POLL_MS 10
+/* Wake the writer at least this often within a long pass. */
+#define WAKE_BATCH 4096
+/*
+ * A program stamps a packet a little before its sample is in the buffer:
+ * a pass that starts at t has seen every packet stamped before t - SLACK.
+ */
+#define WATERMARK_SLACK_NS (5ULL * 1000000)
 
 struct reader {
 	struct perf_buffer *pb;
@@ -26,6 +33,7 @@ struct reader {
 	int ncpus;
 	__u32 *lost_pending; /* per CPU, for the next sample's lost_before */
 	_Atomic uint64_t samples, lost, bad;
+	unsigned int unwoken; /* commits since the last queue_wake() */
 };
 
 struct perf_sample {
@@ -67,6 +75,36 @@ static void take_sample(struct reader *rd, int cpu,
 	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, r + 1, r->caplen);
 	queue_commit(rd->q);
 	atomic_fetch_add_explicit(&rd->samples, 1, memory_order_relaxed);
+	if (++rd->unwoken >= WAKE_BATCH) {
+		queue_wake(rd->q);
+		rd->unwoken = 0;
+	}
+}
+
+static void put_watermark(struct reader *rd, __u64 pass_start)
+{
+	struct qrec *qr;
+
+	if (pass_start < WATERMARK_SLACK_NS)
+		return;
+	qr = queue_reserve(rd->q, sizeof(*qr));
+	if (!qr)
+		return;
+	memset(qr, 0, sizeof(*qr));
+	qr->cpu = QREC_WATERMARK;
+	qr->r.ts_ns = pass_start - WATERMARK_SLACK_NS;
+	queue_commit(rd->q);
+	queue_wake(rd->q);
+	rd->unwoken = 0;
+}
+
+/* Drain every CPU's buffer, then say how far the queue is complete. */
+static void drain_all(struct reader *rd)
+{
+	__u64 start = mono_now_ns();
+
+	perf_buffer__consume(rd->pb);
+	put_watermark(rd, start);
 }
 
 static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
@@ -98,13 +136,10 @@ static void *reader_main(void *arg)
 			pr_err("reading perf buffers: %s", strerror(-err));
 			break;
 		}
-		/*
-		 * A CPU with fewer than WAKEUP_EVENTS samples never wakes
-		 * us; drain every buffer each round so none lags behind.
-		 */
-		perf_buffer__consume(rd->pb);
+		/* Drain every buffer each round so none lags behind. */
+		drain_all(rd);
 	}
-	perf_buffer__consume(rd->pb);
+	drain_all(rd);
 	queue_close(rd->q);
 	return NULL;
 }
@@ -127,7 +162,8 @@ int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
 		.config = PERF_COUNT_SW_BPF_OUTPUT,
 		.sample_type = PERF_SAMPLE_RAW,
 		.sample_period = 1,
-		.wakeup_events = WAKEUP_EVENTS,
+		.watermark = 1,
+		.wakeup_watermark = buffer_pages(buffer_kib) * 4096 / 4,
 	};
 	struct reader *rd;
 	int err;

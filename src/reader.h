@@ -20,9 +20,17 @@
 
 struct qrec {
 	struct nr_record r;
-	__u32 cpu;
+	__u32 cpu;	   /* QREC_WATERMARK: not a packet, see below */
 	__u32 lost_before; /* samples this CPU lost just before this one */
 };
+
+/*
+ * After each pass over every perf buffer the reader queues a watermark: a
+ * qrec with cpu == QREC_WATERMARK and no packet, whose r.ts_ns is a time
+ * before which every packet has been queued.  The writer can release
+ * everything older in time order without waiting out a fixed window.
+ */
+#define QREC_WATERMARK UINT32_MAX
 
 struct reader;
 

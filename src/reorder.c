@@ -13,20 +13,14 @@
 #define REORDER_MIN_CAP 64
 
 struct reorder {
-	uint64_t window;
 	size_t count;
 	size_t cap;
 	struct reorder_item *heap;
 };
 
-struct reorder *reorder_new(uint64_t window_ns)
+struct reorder *reorder_new(void)
 {
-	struct reorder *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->window = window_ns;
-	return r;
+	return calloc(1, sizeof(struct reorder));
 }
 
 void reorder_free(struct reorder *r)
@@ -98,18 +92,9 @@ static void sift_down(struct reorder *r, const struct reorder_item *it)
 	heap[i] = *it;
 }
 
-static bool due(const struct reorder *r, uint64_t ts, uint64_t now)
+int reorder_pop(struct reorder *r, uint64_t limit, struct reorder_item *it)
 {
-	/* Written so neither now - window nor ts + window can wrap. */
-	return now >= r->window && ts <= now - r->window;
-}
-
-int reorder_pop(struct reorder *r, uint64_t now, int force,
-		struct reorder_item *it)
-{
-	if (!r->count)
-		return 0;
-	if (!force && !due(r, r->heap[0].ts, now))
+	if (!r->count || r->heap[0].ts > limit)
 		return 0;
 	*it = r->heap[0];
 	if (--r->count) {

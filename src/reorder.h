@@ -7,9 +7,8 @@
 
 /*
  * Records from different CPUs reach user space out of time order.  The
- * reorder window holds them in a min-heap on (ts, cpu, seq) and releases a
- * record once it is older than the window, so output is in time order as
- * long as no CPU lags by more than the window.
+ * reorder heap holds them in a min-heap on (ts, cpu, seq); the caller
+ * releases those older than a limit it knows to be safe (see writer.c).
  */
 struct reorder_item {
 	uint64_t ts;
@@ -20,16 +19,15 @@ struct reorder_item {
 
 struct reorder;
 
-struct reorder *reorder_new(uint64_t window_ns);
+struct reorder *reorder_new(void);
 void reorder_free(struct reorder *r);
 /* Returns 0 or -ENOMEM. */
 int reorder_push(struct reorder *r, const struct reorder_item *it);
 /*
- * Pop the oldest item if it is due: its ts <= now - window, or @force.
- * Returns 1 with *it filled, 0 when nothing is due.
+ * Pop the oldest item if its ts <= @limit (UINT64_MAX: whatever its ts).
+ * Returns 1 with *it filled, 0 when nothing is that old.
  */
-int reorder_pop(struct reorder *r, uint64_t now, int force,
-		struct reorder_item *it);
+int reorder_pop(struct reorder *r, uint64_t limit, struct reorder_item *it);
 size_t reorder_count(const struct reorder *r);
 
 #endif

@@ -25,6 +25,8 @@ struct split {
 	const struct cgroup_root *root;
 	struct hashtab *routes;	    /* route_key -> outfile */
 	struct hashtab *containers; /* cgroup id -> label */
+	struct route_key last_key;  /* consecutive packets mostly share a file */
+	struct outfile *last;
 };
 
 int split_new(struct split **out, unsigned int mode, struct filecache *fc,
@@ -161,12 +163,17 @@ struct outfile *split_route(struct split *s, const struct nr_record *r)
 	struct route_key k;
 
 	route_key_of(s, r, &k);
+	if (s->last && !memcmp(&k, &s->last_key, sizeof(k)))
+		return s->last;
 	f = hashtab_get(s->routes, &k);
-	if (f)
-		return f;
-	f = new_route(s, r);
-	/* Out of memory only costs the cache: the file is still usable. */
-	if (f)
+	if (!f) {
+		f = new_route(s, r);
+		if (!f)
+			return NULL;
+		/* Out of memory only costs the cache: the file still works. */
 		(void)hashtab_put(s->routes, &k, f);
+	}
+	s->last_key = k;
+	s->last = f;
 	return f;
 }

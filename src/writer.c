@@ -19,10 +19,11 @@
 #include "writer.h"
 
 /*
- * The reader drains every CPU at least every POLL_MS (20 ms); 100 ms covers
- * that with room for a busy reader.
+ * Records are released in time order once the reader's watermark says
+ * nothing older can still come.  Should watermarks stop (a reader stuck on
+ * a full queue), records older than this are released anyway.
  */
-#define REORDER_WINDOW_NS (100ULL * 1000000)
+#define REORDER_MAX_WAIT_NS (1000ULL * 1000000)
 #define FLUSH_NS (1000ULL * 1000000)
 #define WAIT_MS 10
 
@@ -36,6 +37,7 @@ struct writer {
 	pthread_t thread;
 	bool started;
 	uint64_t last_ts;
+	uint64_t watermark;
 	uint64_t last_flush;
 	_Atomic uint64_t packets, bytes, write_errors, out_of_order;
 	_Atomic unsigned int files;
@@ -55,7 +57,7 @@ int writer_new(struct writer **out, const struct writer_config *cfg)
 	err = split_new(&w->split, cfg->split, w->fc, cfg->cgroup_root);
 	if (err)
 		goto err;
-	w->reorder = reorder_new(REORDER_WINDOW_NS);
+	w->reorder = reorder_new();
 	if (!w->reorder) {
 		err = -ENOMEM;
 		goto err;
@@ -102,6 +104,12 @@ static int pull(struct writer *w, int timeout_ms)
 	int n = 0;
 
 	while ((qr = queue_next(w->q, &len, n ? 0 : timeout_ms))) {
+		if (qr->cpu == QREC_WATERMARK) {
+			if (qr->r.ts_ns > w->watermark)
+				w->watermark = qr->r.ts_ns;
+			queue_release(w->q, qr);
+			continue;
+		}
 		it.ts = qr->r.ts_ns;
 		it.seq = qr->r.seq;
 		it.cpu = qr->cpu;
@@ -119,20 +127,26 @@ static int pull(struct writer *w, int timeout_ms)
 
 static void push_out(struct writer *w, uint64_t now, bool final)
 {
+	uint64_t limit = w->watermark;
 	struct reorder_item it;
 	bool pressure;
 
+	if (now > REORDER_MAX_WAIT_NS && now - REORDER_MAX_WAIT_NS > limit)
+		limit = now - REORDER_MAX_WAIT_NS;
 	for (;;) {
 		/*
-		 * Waiting out the window while the queue fills up would
-		 * stall the reader: past three quarters, release early.
+		 * Holding records while the queue fills up would stall the
+		 * reader: past three quarters, release early.
 		 */
 		pressure = queue_used(w->q) > queue_size(w->q) / 4 * 3;
-		if (!reorder_pop(w->reorder, now, final || pressure, &it))
+		if (!reorder_pop(w->reorder, final || pressure ? UINT64_MAX :
+								 limit,
+				 &it))
 			break;
 		write_record(w, it.data);
 		queue_release(w->q, it.data);
 	}
+	queue_wake(w->q);
 }
 
 static void *writer_main(void *arg)

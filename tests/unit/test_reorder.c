@@ -42,6 +42,25 @@ static bool in_order(const struct reorder_item *a, const struct reorder_item *b)
 	return a->seq < b->seq;
 }
 
+/*
+ * The caller's policy in miniature (the writer uses a watermark; these
+ * tests use a fixed window): release what is at least @window old.
+ */
+static uint64_t window_ns;
+
+static struct reorder *new_windowed(uint64_t window)
+{
+	window_ns = window;
+	return reorder_new();
+}
+
+static int pop_due(struct reorder *r, uint64_t now, struct reorder_item *it)
+{
+	if (now < window_ns)
+		return 0;
+	return reorder_pop(r, now - window_ns, it);
+}
+
 static struct reorder_item item(uint64_t ts, uint32_t cpu, uint64_t seq)
 {
 	struct reorder_item it = { .ts = ts, .seq = seq, .cpu = cpu };
@@ -57,7 +76,7 @@ static bool drain_sorted(struct reorder *r, size_t want)
 	size_t n = 0;
 	bool good = true;
 
-	while (reorder_pop(r, 0, 1, &it)) {
+	while (reorder_pop(r, UINT64_MAX, &it)) {
 		if (n && !in_order(&prev, &it))
 			good = false;
 		if (it.data != (void *)(uintptr_t)(it.ts ^ it.seq ^ it.cpu))
@@ -82,7 +101,7 @@ static void test_cpus(void)
 	static struct reorder_item v[N];
 	static uint64_t arrive[N];
 	uint64_t cpu_seq[NCPU] = { 0 }, ts = 0, now = 0;
-	struct reorder *r = reorder_new(window);
+	struct reorder *r = new_windowed(window);
 	struct reorder_item it, prev;
 	size_t i, j, out = 0;
 	bool good = true;
@@ -112,7 +131,7 @@ static void test_cpus(void)
 	for (i = 0; i < N; i++) {
 		now = arrive[i];
 		good &= reorder_push(r, &v[i]) == 0;
-		while (reorder_pop(r, now, 0, &it)) {
+		while (pop_due(r, now, &it)) {
 			if (out && !in_order(&prev, &it))
 				good = false;
 			if (it.ts + window > now)
@@ -121,7 +140,7 @@ static void test_cpus(void)
 			out++;
 		}
 	}
-	while (reorder_pop(r, now, 1, &it)) {
+	while (reorder_pop(r, UINT64_MAX, &it)) {
 		if (out && !in_order(&prev, &it))
 			good = false;
 		prev = it;
@@ -136,7 +155,7 @@ static void test_shuffled(void)
 {
 	enum { N = 4000 };
 	static struct reorder_item v[N];
-	struct reorder *r = reorder_new(100);
+	struct reorder *r = new_windowed(100);
 	bool good = true;
 	size_t i;
 
@@ -152,65 +171,65 @@ static void test_shuffled(void)
 
 static void test_window(void)
 {
-	struct reorder *r = reorder_new(100);
+	struct reorder *r = new_windowed(100);
 	struct reorder_item it = item(1000, 0, 0), got;
 
 	reorder_push(r, &it);
-	ok(reorder_pop(r, 1000, 0, &got) == 0, "not due at its own ts");
-	ok(reorder_pop(r, 1099, 0, &got) == 0, "not due 1ns before the window");
+	ok(pop_due(r, 1000, &got) == 0, "not due at its own ts");
+	ok(pop_due(r, 1099, &got) == 0, "not due 1ns before the window");
 	ok(reorder_count(r) == 1, "still held");
-	ok(reorder_pop(r, 1100, 0, &got) == 1 && got.ts == 1000,
+	ok(pop_due(r, 1100, &got) == 1 && got.ts == 1000,
 	   "due exactly when the window has passed");
-	ok(reorder_pop(r, 5000, 0, &got) == 0, "empty: nothing due");
-	ok(reorder_pop(r, 5000, 1, &got) == 0, "empty: force gives nothing");
+	ok(pop_due(r, 5000, &got) == 0, "empty: nothing due");
+	ok(reorder_pop(r, UINT64_MAX, &got) == 0, "empty: force gives nothing");
 
 	/* Only the head counts: a later item is not released early. */
 	it = item(2000, 0, 1);
 	reorder_push(r, &it);
 	it = item(1500, 0, 2);
 	reorder_push(r, &it);
-	ok(reorder_pop(r, 1600, 0, &got) == 1 && got.ts == 1500,
+	ok(pop_due(r, 1600, &got) == 1 && got.ts == 1500,
 	   "older item released first");
-	ok(reorder_pop(r, 1600, 0, &got) == 0, "newer item still held");
-	ok(reorder_pop(r, 0, 1, &got) == 1 && got.ts == 2000,
+	ok(pop_due(r, 1600, &got) == 0, "newer item still held");
+	ok(reorder_pop(r, UINT64_MAX, &got) == 1 && got.ts == 2000,
 	   "force releases it regardless of now");
 	reorder_free(r);
 }
 
 static void test_underflow(void)
 {
-	struct reorder *r = reorder_new(1000);
+	struct reorder *r = new_windowed(1000);
 	struct reorder_item it = item(0, 0, 0), got;
 
 	reorder_push(r, &it);
-	ok(reorder_pop(r, 500, 0, &got) == 0,
+	ok(pop_due(r, 500, &got) == 0,
 	   "now < window: ts 0 is not due (no wrap)");
-	ok(reorder_pop(r, 999, 0, &got) == 0, "still not due at window - 1");
-	ok(reorder_pop(r, 1000, 0, &got) == 1, "due at now == window");
+	ok(pop_due(r, 999, &got) == 0, "still not due at window - 1");
+	ok(pop_due(r, 1000, &got) == 1, "due at now == window");
 
 	/* The other edge: ts + window would wrap. */
 	it = item(UINT64_MAX - 5, 0, 0);
 	reorder_push(r, &it);
-	ok(reorder_pop(r, UINT64_MAX, 0, &got) == 0,
+	ok(pop_due(r, UINT64_MAX, &got) == 0,
 	   "ts near UINT64_MAX not due early (no wrap)");
 	it = item(UINT64_MAX - 2000, 0, 1);
 	reorder_push(r, &it);
-	ok(reorder_pop(r, UINT64_MAX, 0, &got) == 1 &&
+	ok(pop_due(r, UINT64_MAX, &got) == 1 &&
 		   got.ts == UINT64_MAX - 2000,
 	   "old enough item near UINT64_MAX is due");
 	reorder_free(r);
 
-	r = reorder_new(0);
+	r = new_windowed(0);
 	it = item(7, 0, 0);
 	reorder_push(r, &it);
-	ok(reorder_pop(r, 6, 0, &got) == 0 && reorder_pop(r, 7, 0, &got) == 1,
+	ok(pop_due(r, 6, &got) == 0 && pop_due(r, 7, &got) == 1,
 	   "zero window releases at ts");
 	reorder_free(r);
 }
 
 static void test_ties(void)
 {
-	struct reorder *r = reorder_new(10);
+	struct reorder *r = new_windowed(10);
 	struct reorder_item in[] = {
 		item(5, 2, 1), item(5, 1, 9), item(5, 1, 3),
 		item(5, 0, 7), item(4, 3, 0), item(5, 0, 2),
@@ -224,7 +243,7 @@ static void test_ties(void)
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
 		reorder_push(r, &in[i]);
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
-		if (reorder_pop(r, 100, 0, &got) != 1 ||
+		if (pop_due(r, 100, &got) != 1 ||
 		    got.cpu != want_cpu[i] || got.seq != want_seq[i])
 			good = false;
 	}
@@ -235,7 +254,7 @@ static void test_ties(void)
 static void test_big(void)
 {
 	static struct reorder_item v[BIG];
-	struct reorder *r = reorder_new(1000);
+	struct reorder *r = new_windowed(1000);
 	struct reorder_item got;
 	uint64_t prev_ts = 0;
 	size_t i, out = 0;
@@ -249,7 +268,7 @@ static void test_big(void)
 	ok(good && reorder_count(r) == BIG, "pushed %d items", BIG);
 
 	/* Release the first half by time, then force out the rest. */
-	while (reorder_pop(r, BIG * 3 / 2 + 1000, 0, &got)) {
+	while (pop_due(r, BIG * 3 / 2 + 1000, &got)) {
 		good &= !out || got.ts > prev_ts;
 		good &= got.ts <= BIG * 3 / 2;
 		prev_ts = got.ts;
