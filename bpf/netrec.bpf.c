@@ -52,55 +52,63 @@ struct {
 /* What the snaplen policy needs to know of a packet's headers. */
 struct l4_info {
 	__u32 hdr_end; /* offset just past the L4 header */
-	__u8 proto;
 	__u8 whole;    /* DNS or ICMP: keep it whole */
 };
 
-static __always_inline void l4_ports(struct __sk_buff *skb, __u32 off,
-				     struct l4_info *li)
-{
-	__u16 ports[2];
-
-	if (li->proto == IPPROTO_ICMP || li->proto == IPPROTO_ICMPV6) {
-		li->whole = 1;
-		li->hdr_end = off + 8;
-		return;
-	}
-	if (li->proto == IPPROTO_UDP) {
-		li->hdr_end = off + 8;
-	} else if (li->proto == IPPROTO_TCP) {
-		__u8 doff;
-
-		if (bpf_skb_load_bytes(skb, off + 12, &doff, 1) == 0)
-			li->hdr_end = off + (doff >> 4) * 4;
-		else
-			li->hdr_end = off + 20;
-	} else {
-		li->hdr_end = off;
-		return;
-	}
-	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)) == 0 &&
-	    (ports[0] == bpf_htons(DNS_PORT) || ports[1] == bpf_htons(DNS_PORT)))
-		li->whole = 1;
-}
-
+/*
+ * Headers are read in place (cgroup_skb may read the linear data): this
+ * runs for most packets when a snaplen is set, and a helper call per field
+ * would cost more than the rest of the program.  Headers outside the linear
+ * area count as payload.
+ */
 static __always_inline void parse_l4(struct __sk_buff *skb, __u8 family,
 				     struct l4_info *li)
 {
-	__u8 b[10];
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u8 *l4, proto;
+	__u16 *ports;
 
+	/* Unreadable headers: keep what the longest headers would take. */
+	li->hdr_end = 120;
 	if (family == 4) {
-		if (bpf_skb_load_bytes(skb, 0, b, 10))
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end)
 			return;
-		li->proto = b[9];
-		l4_ports(skb, (b[0] & 0xf) * 4, li);
+		proto = ip->protocol;
+		l4 = data + ip->ihl * 4;
 	} else {
 		/* Extension headers are rare enough to count as payload. */
-		if (bpf_skb_load_bytes(skb, 6, b, 1))
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end)
 			return;
-		li->proto = b[0];
-		l4_ports(skb, 40, li);
+		proto = ip6->nexthdr;
+		l4 = (void *)(ip6 + 1);
 	}
+	li->hdr_end = l4 - (__u8 *)data;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		li->whole = 1;
+		li->hdr_end += 8;
+		return;
+	}
+	if (proto == IPPROTO_UDP) {
+		li->hdr_end += 8;
+	} else if (proto == IPPROTO_TCP) {
+		if ((void *)(l4 + 13) > end) {
+			li->hdr_end += 60; /* the longest TCP header */
+			return;
+		}
+		li->hdr_end += (l4[12] >> 4) * 4;
+	} else {
+		return;
+	}
+	ports = (__u16 *)l4;
+	if ((void *)(ports + 2) > end)
+		return;
+	if (ports[0] == bpf_htons(DNS_PORT) || ports[1] == bpf_htons(DNS_PORT))
+		li->whole = 1;
 }
 
 static __always_inline __u32 capture_len(struct __sk_buff *skb, __u8 family)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +13,15 @@
 #include "sanitize.h"
 #include "split.h"
 
-/* Everything the file choice depends on; unused fields stay zero. */
+/*
+ * Everything the file choice depends on; unused fields stay zero.  A
+ * process is its tgid: its threads may carry other names (dig's sockets
+ * belong to a thread called isc-net-0000) but share its file.
+ */
 struct route_key {
 	__u64 cgroup_id;
 	__u32 tgid;
 	__u32 owned;
-	char comm[NR_COMM_LEN];
 };
 
 struct split {
@@ -67,16 +72,42 @@ void split_free(struct split *s)
 	free(s);
 }
 
+/*
+ * The process's own name, as its main thread has it: the record carries
+ * the name of the thread that made or last used the socket.  Falls back to
+ * that if the process is already gone.
+ */
+static size_t process_name(const struct nr_record *r, char *buf, size_t len)
+{
+	char path[32];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", r->tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, len);
+		close(fd);
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0)
+		return n;
+	n = strnlen(r->comm, sizeof(r->comm));
+	memcpy(buf, r->comm, n);
+	return n;
+}
+
 void split_process_stem(char *out, size_t len, const struct nr_record *r,
 			int with_pid)
 {
-	char name[NR_NAME_MAX + 1];
+	char name[NR_NAME_MAX + 1], comm[64];
 
 	if (!(r->flags & NR_F_OWNER)) {
 		snprintf(out, len, "unknown");
 		return;
 	}
-	sanitize_name(name, r->comm, strnlen(r->comm, sizeof(r->comm)));
+	sanitize_name(name, comm, process_name(r, comm, sizeof(comm)));
 	if (with_pid)
 		snprintf(out, len, "%s-%u", name, r->tgid);
 	else
@@ -132,9 +163,7 @@ static void route_key_of(const struct split *s, const struct nr_record *r,
 	    !(r->flags & NR_F_OWNER))
 		return;
 	k->owned = 1;
-	memcpy(k->comm, r->comm, sizeof(k->comm));
-	if (s->mode & SPLIT_PROCESS)
-		k->tgid = r->tgid;
+	k->tgid = r->tgid;
 }
 
 static struct outfile *new_route(struct split *s, const struct nr_record *r)

@@ -22,7 +22,7 @@ int split_new(struct split **out, unsigned int mode, struct filecache *fc,
 struct outfile *split_route(struct split *s, const struct nr_record *r);
 void split_free(struct split *s);
 
-/* File name stem for a process: "<comm>-<pid>", or "unknown". */
+/* File name stem for a process: "<comm>-<pid>" or "<comm>", or "unknown". */
 void split_process_stem(char *out, size_t len, const struct nr_record *r,
 			int with_pid);
 

@@ -15,6 +15,8 @@
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
 
+#include <linux/types.h>
+
 #include "netrec.h"
 #include "pcapfile.h"
 #include "tap.h"

@@ -583,7 +583,7 @@ static void test_stress(uint64_t n)
 			win[nwin].seq = got++;
 			nwin++;
 			/* Now and then let the producer fill the ring. */
-			if (got % 200000 == 0)
+			if (got % 200000 == 1000)
 				usleep(20 * 1000);
 		} else {
 			nulls++;
