@@ -194,13 +194,17 @@ int netrec_egress(struct __sk_buff *skb)
 	return 1;
 }
 
-/* Stamp the current task as owner; caller runs in process context. */
-static __always_inline void set_owner(struct nr_owner *o, __u64 pid_tgid)
+/*
+ * Stamp @task as the owner.  The name is the process's (its main thread's):
+ * a socket made by a worker thread still belongs to the program.
+ */
+static __always_inline void set_owner(struct nr_owner *o,
+				      struct task_struct *task)
 {
-	o->tgid = pid_tgid >> 32;
-	o->tid = (__u32)pid_tgid;
-	o->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	o->tgid = BPF_CORE_READ(task, tgid);
+	o->tid = BPF_CORE_READ(task, pid);
+	o->uid = BPF_CORE_READ(task, cred, uid.val);
+	BPF_CORE_READ_STR_INTO(&o->comm, task, group_leader, comm);
 }
 
 SEC("cgroup/sock_create")
@@ -210,7 +214,7 @@ int netrec_sock_create(struct bpf_sock *sk)
 
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (o)
-		set_owner(o, bpf_get_current_pid_tgid());
+		set_owner(o, bpf_get_current_task_btf());
 	return 1;
 }
 
@@ -231,7 +235,7 @@ static __always_inline void refresh_owner(struct sock *sk)
 		return;
 	if (o->tgid == pid_tgid >> 32 && o->tid == (__u32)pid_tgid)
 		return;
-	set_owner(o, pid_tgid);
+	set_owner(o, bpf_get_current_task_btf());
 }
 
 SEC("tp_btf/sock_send_length")
@@ -270,12 +274,8 @@ int netrec_existing(struct bpf_iter__task_file *ctx)
 	if (!sk)
 		return 0;
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!o || o->tgid)
-		return 0;
-	o->tgid = task->tgid;
-	o->tid = task->pid;
-	o->uid = BPF_CORE_READ(task, cred, uid.val);
-	BPF_CORE_READ_STR_INTO(&o->comm, task, comm);
+	if (o && !o->tgid)
+		set_owner(o, task);
 	return 0;
 }
 

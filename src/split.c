@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +13,7 @@
 
 /*
  * Everything the file choice depends on; unused fields stay zero.  A
- * process is its tgid: its threads may carry other names (dig's sockets
- * belong to a thread called isc-net-0000) but share its file.
+ * process is its tgid, named (in the kernel) by its main thread.
  */
 struct route_key {
 	__u64 cgroup_id;
@@ -72,42 +69,16 @@ void split_free(struct split *s)
 	free(s);
 }
 
-/*
- * The process's own name, as its main thread has it: the record carries
- * the name of the thread that made or last used the socket.  Falls back to
- * that if the process is already gone.
- */
-static size_t process_name(const struct nr_record *r, char *buf, size_t len)
-{
-	char path[32];
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/comm", r->tgid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, len);
-		close(fd);
-	}
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	if (n > 0)
-		return n;
-	n = strnlen(r->comm, sizeof(r->comm));
-	memcpy(buf, r->comm, n);
-	return n;
-}
-
 void split_process_stem(char *out, size_t len, const struct nr_record *r,
 			int with_pid)
 {
-	char name[NR_NAME_MAX + 1], comm[64];
+	char name[NR_NAME_MAX + 1];
 
 	if (!(r->flags & NR_F_OWNER)) {
 		snprintf(out, len, "unknown");
 		return;
 	}
-	sanitize_name(name, comm, process_name(r, comm, sizeof(comm)));
+	sanitize_name(name, r->comm, strnlen(r->comm, sizeof(r->comm)));
 	if (with_pid)
 		snprintf(out, len, "%s-%u", name, r->tgid);
 	else
