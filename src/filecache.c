@@ -124,8 +124,11 @@ static int close_file(struct filecache *fc, struct outfile *f)
 	f->pf = NULL;
 	lru_unlink(f);
 	fc->nopen--;
-	if (err)
+	if (err) {
+		/* It may end in a partial record: never append to it again. */
 		log_error(fc, "error writing", f->rel, err);
+		f->err = err;
+	}
 	return err;
 }
 
@@ -223,15 +226,8 @@ int filecache_write(struct filecache *fc, struct outfile *f,
 	if (err)
 		return err;
 	err = pcapfile_write(f->pf, ts, frame, caplen, len);
-	if (err) {
-		/*
-		 * The file may now end in a partial record: appending more
-		 * would corrupt it, so it takes no further packets.
-		 */
-		log_error(fc, "error writing", f->rel, err);
-		f->err = err;
-		close_file(fc, f);
-	}
+	if (err)
+		close_file(fc, f); /* and takes no further packets */
 	return err;
 }
 
@@ -240,8 +236,10 @@ void filecache_flush(struct filecache *fc)
 	for (struct outfile *f = fc->lru.next; f != &fc->lru; f = f->next) {
 		int err = pcapfile_flush(f->pf);
 
-		if (err)
+		if (err) {
 			log_error(fc, "error writing", f->rel, err);
+			f->err = err;
+		}
 	}
 }
 

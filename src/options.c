@@ -167,6 +167,11 @@ static int parse_duration(struct options *o, const char *arg)
 	char *end;
 	double d;
 
+	/* Plain decimal seconds: no sign, spaces or hex. */
+	if ((*arg < '0' || *arg > '9') && *arg != '.')
+		return -1;
+	if (strpbrk(arg, "xXpP"))
+		return -1;
 	errno = 0;
 	d = strtod(arg, &end);
 	if (errno || end == arg || *end || !isfinite(d) || d <= 0 ||

@@ -22,6 +22,7 @@
 struct pcapfile {
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
+	char *buf; /* stdio buffer of a created file */
 	int err;
 };
 
@@ -65,6 +66,7 @@ static struct pcapfile *pcapfile_alloc(uint32_t snaplen)
 static void pcapfile_free(struct pcapfile *pf)
 {
 	pcap_close(pf->pcap);
+	free(pf->buf);
 	free(pf);
 }
 
@@ -89,7 +91,13 @@ int pcapfile_create(struct pcapfile **out, int dirfd, const char *relpath,
 		close(fd);
 		goto err_unlink;
 	}
-	setvbuf(f, NULL, _IOFBF, FILE_BUFFER);
+	/*
+	 * glibc ignores the size unless it is given the buffer.  A re-opened
+	 * file keeps stdio's default: libpcap has read from it already.
+	 */
+	pf->buf = malloc(FILE_BUFFER);
+	if (pf->buf)
+		setvbuf(f, pf->buf, _IOFBF, FILE_BUFFER);
 	pf->dumper = pcap_dump_fopen(pf->pcap, f);
 	if (!pf->dumper) {
 		pr_err("%s: %s", relpath, pcap_geterr(pf->pcap));
@@ -158,6 +166,7 @@ int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
 
 	if (pf->err)
 		return pf->err;
+	errno = 0;
 	pcap_dump((u_char *)pf->dumper, &h, frame);
 	if (ferror(pcap_dump_file(pf->dumper)))
 		pf->err = errno ? -errno : -EIO;
@@ -166,7 +175,10 @@ int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
 
 int pcapfile_flush(struct pcapfile *pf)
 {
-	if (!pf->err && pcap_dump_flush(pf->dumper))
+	if (pf->err)
+		return pf->err;
+	errno = 0;
+	if (pcap_dump_flush(pf->dumper))
 		pf->err = errno ? -errno : -EIO;
 	return pf->err;
 }

@@ -51,6 +51,8 @@ struct queue *queue_new(size_t bytes)
 	struct queue *q;
 	size_t size = 1 << 16;
 
+	if (bytes > SIZE_MAX / 4)
+		return NULL;
 	while (size < bytes)
 		size <<= 1;
 	q = calloc(1, sizeof(*q));
