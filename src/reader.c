@@ -51,28 +51,35 @@ struct perf_lost {
 static void take_sample(struct reader *rd, int cpu,
 			const struct perf_sample *s)
 {
-	const struct nr_record *r = (const void *)s->data;
+	struct nr_record r;
 	struct qrec *qr;
 	size_t len;
 
-	if (s->size < sizeof(*r) || r->caplen > s->size - sizeof(*r)) {
+	/* Raw data sits 4 bytes past an 8-byte boundary: copy, never cast. */
+	if (s->size < sizeof(r)) {
 		atomic_fetch_add_explicit(&rd->bad, 1, memory_order_relaxed);
 		return;
 	}
-	len = sizeof(*qr) + QREC_LINK_ROOM + r->caplen;
+	memcpy(&r, s->data, sizeof(r));
+	if (r.caplen > s->size - sizeof(r)) {
+		atomic_fetch_add_explicit(&rd->bad, 1, memory_order_relaxed);
+		return;
+	}
+	len = sizeof(*qr) + QREC_LINK_ROOM + r.caplen;
 	qr = queue_reserve(rd->q, len);
 	if (!qr) {
 		atomic_fetch_add_explicit(&rd->bad, 1, memory_order_relaxed);
 		return;
 	}
-	memcpy(&qr->r, r, sizeof(*r));
+	qr->r = r;
 	qr->cpu = cpu;
 	qr->lost_before = 0;
 	if (cpu >= 0 && cpu < rd->ncpus) {
 		qr->lost_before = rd->lost_pending[cpu];
 		rd->lost_pending[cpu] = 0;
 	}
-	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, r + 1, r->caplen);
+	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, s->data + sizeof(r),
+	       r.caplen);
 	queue_commit(rd->q);
 	atomic_fetch_add_explicit(&rd->samples, 1, memory_order_relaxed);
 	if (++rd->unwoken >= WAKE_BATCH) {
