@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "clock.h"
+#include "counter.h"
 #include "log.h"
 #include "reader.h"
 
@@ -32,7 +33,7 @@ struct reader {
 	_Atomic int stop;
 	int ncpus;
 	__u32 *lost_pending; /* per CPU, for the next sample's lost_before */
-	_Atomic uint64_t samples, lost, bad;
+	counter_t samples, lost, bad;
 	unsigned int unwoken; /* commits since the last queue_wake() */
 };
 
@@ -57,18 +58,18 @@ static void take_sample(struct reader *rd, int cpu,
 
 	/* Raw data sits 4 bytes past an 8-byte boundary: copy, never cast. */
 	if (s->size < sizeof(r)) {
-		atomic_fetch_add_explicit(&rd->bad, 1, memory_order_relaxed);
+		counter_add(&rd->bad, 1);
 		return;
 	}
 	memcpy(&r, s->data, sizeof(r));
 	if (r.caplen > s->size - sizeof(r)) {
-		atomic_fetch_add_explicit(&rd->bad, 1, memory_order_relaxed);
+		counter_add(&rd->bad, 1);
 		return;
 	}
 	len = sizeof(*qr) + QREC_LINK_ROOM + r.caplen;
 	qr = queue_reserve(rd->q, len);
 	if (!qr) {
-		atomic_fetch_add_explicit(&rd->bad, 1, memory_order_relaxed);
+		counter_add(&rd->bad, 1);
 		return;
 	}
 	qr->r = r;
@@ -81,7 +82,7 @@ static void take_sample(struct reader *rd, int cpu,
 	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, s->data + sizeof(r),
 	       r.caplen);
 	queue_commit(rd->q);
-	atomic_fetch_add_explicit(&rd->samples, 1, memory_order_relaxed);
+	counter_add(&rd->samples, 1);
 	if (++rd->unwoken >= WAKE_BATCH) {
 		queue_wake(rd->q);
 		rd->unwoken = 0;
@@ -124,8 +125,7 @@ static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
 	} else if (ev->type == PERF_RECORD_LOST) {
 		const struct perf_lost *l = (const struct perf_lost *)ev;
 
-		atomic_fetch_add_explicit(&rd->lost, l->lost,
-					  memory_order_relaxed);
+		counter_add(&rd->lost, l->lost);
 		if (cpu >= 0 && cpu < rd->ncpus)
 			rd->lost_pending[cpu] += l->lost;
 	}
@@ -218,9 +218,9 @@ void reader_stop(struct reader *rd)
 
 void reader_stats(const struct reader *rd, struct reader_stats *st)
 {
-	st->samples = atomic_load(&rd->samples);
-	st->lost = atomic_load(&rd->lost);
-	st->bad = atomic_load(&rd->bad);
+	st->samples = counter_get(&rd->samples);
+	st->lost = counter_get(&rd->lost);
+	st->bad = counter_get(&rd->bad);
 	st->queue_waits = queue_full_waits(rd->q);
 }
 

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "filecache.h"
+#include "counter.h"
 #include "log.h"
 #include "pcapfile.h"
 #include "reader.h"
@@ -39,7 +40,7 @@ struct writer {
 	uint64_t last_ts;
 	uint64_t watermark;
 	uint64_t last_flush;
-	_Atomic uint64_t packets, bytes, write_errors, out_of_order;
+	counter_t packets, bytes, write_errors, out_of_order;
 	_Atomic unsigned int files;
 };
 
@@ -78,8 +79,7 @@ static void write_record(struct writer *w, struct qrec *qr)
 	uint32_t caplen = PCAP_NULL_HDR_LEN + r->caplen;
 
 	if (r->ts_ns < w->last_ts)
-		atomic_fetch_add_explicit(&w->out_of_order, 1,
-					  memory_order_relaxed);
+		counter_add(&w->out_of_order, 1);
 	else
 		w->last_ts = r->ts_ns;
 	pcap_null_header(frame, r->family);
@@ -87,12 +87,11 @@ static void write_record(struct writer *w, struct qrec *qr)
 	f = split_route(w->split, r);
 	if (!f || filecache_write(w->fc, f, &ts, frame, caplen,
 				  PCAP_NULL_HDR_LEN + r->len)) {
-		atomic_fetch_add_explicit(&w->write_errors, 1,
-					  memory_order_relaxed);
+		counter_add(&w->write_errors, 1);
 		return;
 	}
-	atomic_fetch_add_explicit(&w->packets, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&w->bytes, caplen, memory_order_relaxed);
+	counter_add(&w->packets, 1);
+	counter_add(&w->bytes, caplen);
 }
 
 /* Move what the reader has published into the reorder window. */
@@ -198,10 +197,10 @@ int writer_stop(struct writer *w)
 
 void writer_stats(const struct writer *w, struct writer_stats *st)
 {
-	st->packets = atomic_load(&w->packets);
-	st->bytes = atomic_load(&w->bytes);
-	st->write_errors = atomic_load(&w->write_errors);
-	st->out_of_order = atomic_load(&w->out_of_order);
+	st->packets = counter_get(&w->packets);
+	st->bytes = counter_get(&w->bytes);
+	st->write_errors = counter_get(&w->write_errors);
+	st->out_of_order = counter_get(&w->out_of_order);
 	st->files = atomic_load(&w->files);
 }
 
