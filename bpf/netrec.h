@@ -34,7 +34,7 @@ enum nr_snap_mode {
 /* Who owns a socket: kept in socket-local storage. */
 struct nr_owner {
 	__u32 tgid;
-	__u32 tid;	/* the thread that made or last used the socket */
+	__u32 tid; /* the thread that made or last used the socket */
 	__u32 uid;
 	__u32 pad;
 	char comm[NR_COMM_LEN]; /* the process's: its main thread's name */

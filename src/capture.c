@@ -79,15 +79,15 @@ static int load(struct capture *c, const struct capture_config *cfg,
 	if (!skel)
 		return -errno;
 	skel->rodata->snaplen = cfg->snaplen;
-	skel->rodata->snap_mode = cfg->snap_headers ? NR_SNAP_HEADERS :
-						      NR_SNAP_BYTES;
+	skel->rodata->snap_mode =
+		cfg->snap_headers ? NR_SNAP_HEADERS : NR_SNAP_BYTES;
 	skel->rodata->whole_dns_icmp = cfg->whole_dns_icmp;
-	bpf_program__set_autoload(skel->progs.netrec_send,
-				  optional &&
-					  kernel_has_tracepoint("sock_send_length"));
-	bpf_program__set_autoload(skel->progs.netrec_recv,
-				  optional &&
-					  kernel_has_tracepoint("sock_recv_length"));
+	bpf_program__set_autoload(
+		skel->progs.netrec_send,
+		optional && kernel_has_tracepoint("sock_send_length"));
+	bpf_program__set_autoload(
+		skel->progs.netrec_recv,
+		optional && kernel_has_tracepoint("sock_recv_length"));
 	bpf_program__set_autoload(skel->progs.netrec_existing, optional);
 	err = netrec_bpf__load(skel);
 	if (err) {
@@ -105,8 +105,7 @@ static struct bpf_link *attach_cgroup(struct capture *c,
 
 	if (!l)
 		pr_err("cannot attach %s to cgroup %s: %s",
-		       bpf_program__name(prog), c->root->path,
-		       strerror(errno));
+		       bpf_program__name(prog), c->root->path, strerror(errno));
 	return l;
 }
 
@@ -140,7 +139,8 @@ static void stamp_existing(struct capture *c)
 		bpf_link__destroy(link);
 		return;
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	       (n < 0 && errno == EINTR))
 		;
 	if (n < 0)
 		pr_warn("walking existing sockets: %s", strerror(errno));
@@ -167,8 +167,9 @@ int capture_open(struct capture **out, const struct capture_config *cfg,
 	c->ncpus = libbpf_num_possible_cpus();
 	err = load(c, cfg, true);
 	if (err) {
-		pr_debug("loading with optional hooks failed (%s); retrying without",
-			 strerror(-err));
+		pr_debug(
+			"loading with optional hooks failed (%s); retrying without",
+			strerror(-err));
 		err = load(c, cfg, false);
 	}
 	if (err) {

@@ -11,9 +11,9 @@
 
 /* The kernel side: load, probe, attach, and read its counters. */
 struct capture_config {
-	uint32_t snaplen;     /* bytes from the IP header on */
-	bool snap_headers;    /* keep through the L4 header instead */
-	bool whole_dns_icmp;  /* DNS and ICMP whatever the snaplen */
+	uint32_t snaplen;    /* bytes from the IP header on */
+	bool snap_headers;   /* keep through the L4 header instead */
+	bool whole_dns_icmp; /* DNS and ICMP whatever the snaplen */
 };
 
 struct capture;

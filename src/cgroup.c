@@ -173,7 +173,8 @@ static int path_by_walk(int dfd, uint64_t id, char *out, size_t len,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
 			err = path_by_walk(sub, id, out, len,
-					   used + strlen(out + used), depth + 1);
+					   used + strlen(out + used),
+					   depth + 1);
 	}
 	closedir(d);
 	if (err)

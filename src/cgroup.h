@@ -9,8 +9,8 @@
 
 struct cgroup_root {
 	char path[PATH_MAX];
-	int fd;		/* O_DIRECTORY fd of path */
-	bool mounted;	/* we mounted it: unmount on release */
+	int fd;	      /* O_DIRECTORY fd of path */
+	bool mounted; /* we mounted it: unmount on release */
 };
 
 /*

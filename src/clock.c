@@ -44,8 +44,7 @@ void wallclock_tick(struct wallclock *c, uint64_t now_mono)
 		wallclock_sync(c);
 }
 
-struct timespec wallclock_from_mono(const struct wallclock *c,
-				    uint64_t mono_ns)
+struct timespec wallclock_from_mono(const struct wallclock *c, uint64_t mono_ns)
 {
 	uint64_t t = mono_ns + c->offset_ns;
 	struct timespec ts = {

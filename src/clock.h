@@ -11,7 +11,7 @@
  * every second so a stepped clock (NTP, settimeofday) is followed.
  */
 struct wallclock {
-	int64_t offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	int64_t offset_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t synced_at; /* monotonic ns of the last measurement */
 };
 

@@ -18,8 +18,8 @@ enum container_runtime {
 
 struct container_ref {
 	enum container_runtime runtime;
-	char id[NR_CTR_ID_LEN + 1];	   /* full id, lower-case hex */
-	char pod_uid[NR_POD_UID_LEN + 1];  /* Kubernetes pod uid, or "" */
+	char id[NR_CTR_ID_LEN + 1];	  /* full id, lower-case hex */
+	char pod_uid[NR_POD_UID_LEN + 1]; /* Kubernetes pod uid, or "" */
 };
 
 /*

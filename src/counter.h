@@ -14,9 +14,9 @@ typedef _Atomic uint64_t counter_t;
 
 static inline void counter_add(counter_t *c, uint64_t n)
 {
-	atomic_store_explicit(
-		c, atomic_load_explicit(c, memory_order_relaxed) + n,
-		memory_order_relaxed);
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
 }
 
 static inline uint64_t counter_get(const counter_t *c)

@@ -20,9 +20,9 @@
 #define MAX_DEDUP 10000
 
 struct outfile {
-	char stem[STEM_MAX]; /* hash key: zero padded */
-	char rel[REL_MAX];   /* path under the output directory */
-	struct pcapfile *pf; /* NULL while closed */
+	char stem[STEM_MAX];	     /* hash key: zero padded */
+	char rel[REL_MAX];	     /* path under the output directory */
+	struct pcapfile *pf;	     /* NULL while closed */
 	struct outfile *prev, *next; /* LRU list of open files */
 	int err;
 };
@@ -52,9 +52,9 @@ static int open_outdir(const char *dir)
 		int err = -errno;
 
 		pr_err("cannot open output directory %s: %s", dir,
-		       errno == ELOOP || errno == ENOTDIR ?
-			       "not a directory (symlinks are refused)" :
-			       strerror(errno));
+		       errno == ELOOP || errno == ENOTDIR
+			       ? "not a directory (symlinks are refused)"
+			       : strerror(errno));
 		return err;
 	}
 	if (fstat(fd, &st) || (st.st_uid != geteuid() && st.st_uid != 0)) {

@@ -23,7 +23,8 @@ void *hashtab_del(struct hashtab *h, const void *key);
 size_t hashtab_count(const struct hashtab *h);
 /* Calls fn for each entry; fn must not modify the table. */
 void hashtab_each(const struct hashtab *h,
-		  void (*fn)(const void *key, void *value, void *arg), void *arg);
+		  void (*fn)(const void *key, void *value, void *arg),
+		  void *arg);
 uint64_t hash_bytes(const void *p, size_t n);
 
 #endif

@@ -46,8 +46,8 @@ static void print_counts(const struct session *s)
 	if (s->writer)
 		writer_stats(s->writer, &ws);
 	/* A full perf buffer shows up both as an output failure and as lost. */
-	lost = k.v[NR_CNT_OUTPUT_FAIL] > rs.lost ? k.v[NR_CNT_OUTPUT_FAIL] :
-						    rs.lost;
+	lost = k.v[NR_CNT_OUTPUT_FAIL] > rs.lost ? k.v[NR_CNT_OUTPUT_FAIL]
+						 : rs.lost;
 	lost += ws.write_errors + rs.bad;
 	fprintf(stderr, "%llu packets recorded\n",
 		(unsigned long long)ws.packets);
@@ -67,8 +67,8 @@ static void print_counts(const struct session *s)
 static uint32_t file_snaplen(const struct options *o)
 {
 	/* DNS and ICMP are kept whole unless --truncate-all. */
-	uint32_t max = o->truncate_all && !o->snap_headers ? o->snaplen :
-							      NR_MAX_CAPLEN;
+	uint32_t max = o->truncate_all && !o->snap_headers ? o->snaplen
+							   : NR_MAX_CAPLEN;
 
 	return PCAP_NULL_HDR_LEN + max;
 }
@@ -106,8 +106,8 @@ static int start(struct session *s)
 	if (err)
 		return err;
 	/* The perf buffers must exist before a packet program can fire. */
-	err = reader_start(&s->reader, capture_events_fd(s->cap),
-			   o->buffer_kib, s->queue);
+	err = reader_start(&s->reader, capture_events_fd(s->cap), o->buffer_kib,
+			   s->queue);
 	if (err)
 		return err;
 	return capture_attach_packets(s->cap);
@@ -153,9 +153,8 @@ static int wait_for_stop(struct session *s, const sigset_t *sigs)
 			if (now >= deadline)
 				return 0;
 			if (deadline - now < 1000000000ULL)
-				tmo = (struct timespec){
-					.tv_nsec = deadline - now
-				};
+				tmo = (struct timespec){ .tv_nsec = deadline -
+								    now };
 		}
 		sig = sigtimedwait(sigs, NULL, &tmo);
 		if (sig == SIGUSR1)
@@ -209,10 +208,11 @@ int main(int argc, char **argv)
 
 		if (!opt.snap_headers)
 			snprintf(snap, sizeof(snap), "%u bytes", opt.snaplen);
-		pr_notice("capturing on all sockets under cgroup %s, link-type NULL (BSD loopback), snapshot length %s%s, writing to %s/ split by %s",
-			  s.root.path, snap,
-			  opt.truncate_all ? "" : " (DNS and ICMP whole)",
-			  opt.outdir, options_split_name(opt.split));
+		pr_notice(
+			"capturing on all sockets under cgroup %s, link-type NULL (BSD loopback), snapshot length %s%s, writing to %s/ split by %s",
+			s.root.path, snap,
+			opt.truncate_all ? "" : " (DNS and ICMP whole)",
+			opt.outdir, options_split_name(opt.split));
 		err = wait_for_stop(&s, &sigs);
 	}
 	if (stop(&s) && !err)

@@ -73,9 +73,8 @@ static int usage_error(const char *fmt, const char *arg)
 static int bad_option(int c, const char *word)
 {
 	char shortopt[3] = { '-', (char)optopt, '\0' };
-	const char *name = optopt > 0 && optopt < 256 && word[1] != '-' ?
-				   shortopt :
-				   word;
+	const char *name =
+		optopt > 0 && optopt < 256 && word[1] != '-' ? shortopt : word;
 
 	if (c == ':')
 		return usage_error("option '%s' needs an argument", name);
@@ -174,8 +173,7 @@ static int parse_duration(struct options *o, const char *arg)
 		return -1;
 	errno = 0;
 	d = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(d) || d <= 0 ||
-	    d > 1e9)
+	if (errno || end == arg || *end || !isfinite(d) || d <= 0 || d > 1e9)
 		return -1;
 	o->duration = d;
 	return 0;
@@ -191,8 +189,7 @@ static void set_defaults(struct options *o)
 	o->max_open = 128;
 }
 
-static enum options_result parse_one(struct options *o, int c,
-				     const char *arg)
+static enum options_result parse_one(struct options *o, int c, const char *arg)
 {
 	unsigned long v;
 

@@ -14,14 +14,14 @@ enum split_mode {
 
 struct options {
 	const char *outdir;
-	unsigned int split;	  /* enum split_mode bits */
-	unsigned int snaplen;	  /* bytes from the IP header on */
-	bool snap_headers;	  /* -s headers */
-	bool truncate_all;	  /* apply the snaplen to DNS and ICMP too */
-	double duration;	  /* seconds; 0: until stopped */
-	unsigned int buffer_kib;  /* perf buffer per CPU */
-	unsigned int max_open;	  /* open pcap files at most */
-	int verbosity;		  /* -1 quiet, 0 normal, 1+ verbose */
+	unsigned int split;	 /* enum split_mode bits */
+	unsigned int snaplen;	 /* bytes from the IP header on */
+	bool snap_headers;	 /* -s headers */
+	bool truncate_all;	 /* apply the snaplen to DNS and ICMP too */
+	double duration;	 /* seconds; 0: until stopped */
+	unsigned int buffer_kib; /* perf buffer per CPU */
+	unsigned int max_open;	 /* open pcap files at most */
+	int verbosity;		 /* -1 quiet, 0 normal, 1+ verbose */
 };
 
 enum options_result {

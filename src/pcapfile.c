@@ -34,8 +34,7 @@ void pcap_null_header(uint8_t hdr[PCAP_NULL_HDR_LEN], int family)
 }
 
 /* openat() that refuses symlinks anywhere and paths leaving @dirfd. */
-static int open_beneath(int dirfd, const char *relpath, int flags,
-			mode_t mode)
+static int open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,

@@ -29,10 +29,10 @@ struct queue {
 	uint8_t *buf;
 	size_t size;
 	size_t mask;
-	_Atomic uint64_t head;	    /* producer: next write */
-	_Atomic uint64_t tail;	    /* consumer: oldest unreleased */
-	uint64_t rd;		    /* consumer: next unread */
-	uint64_t reserved;	    /* producer: head after commit */
+	_Atomic uint64_t head; /* producer: next write */
+	_Atomic uint64_t tail; /* consumer: oldest unreleased */
+	uint64_t rd;	       /* consumer: next unread */
+	uint64_t reserved;     /* producer: head after commit */
 	_Atomic int closed;
 	_Atomic int prod_waiting;
 	_Atomic int cons_waiting;

@@ -49,8 +49,7 @@ struct perf_lost {
 	__u64 lost;
 };
 
-static void take_sample(struct reader *rd, int cpu,
-			const struct perf_sample *s)
+static void take_sample(struct reader *rd, int cpu, const struct perf_sample *s)
 {
 	struct nr_record r;
 	struct qrec *qr;

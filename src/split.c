@@ -27,7 +27,7 @@ struct split {
 	const struct cgroup_root *root;
 	struct hashtab *routes;	    /* route_key -> outfile */
 	struct hashtab *containers; /* cgroup id -> label */
-	struct route_key last_key;  /* consecutive packets mostly share a file */
+	struct route_key last_key; /* consecutive packets mostly share a file */
 	struct outfile *last;
 };
 

@@ -138,9 +138,8 @@ static void push_out(struct writer *w, uint64_t now, bool final)
 		 * reader: past three quarters, release early.
 		 */
 		pressure = queue_used(w->q) > queue_size(w->q) / 4 * 3;
-		if (!reorder_pop(w->reorder, final || pressure ? UINT64_MAX :
-								 limit,
-				 &it))
+		if (!reorder_pop(w->reorder,
+				 final || pressure ? UINT64_MAX : limit, &it))
 			break;
 		write_record(w, it.data);
 		queue_release(w->q, it.data);

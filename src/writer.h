@@ -9,17 +9,19 @@
 
 struct writer_config {
 	const char *outdir;
-	unsigned int split;    /* enum split_mode bits */
+	unsigned int split; /* enum split_mode bits */
 	unsigned int max_open;
-	uint32_t snaplen;      /* file header snapshot length, link header included */
+	uint32_t
+		snaplen; /* file header snapshot length, link header included */
 	const struct cgroup_root *cgroup_root;
 };
 
 struct writer_stats {
-	uint64_t packets;      /* written to files */
-	uint64_t bytes;	       /* captured bytes written, link headers included */
+	uint64_t packets; /* written to files */
+	uint64_t bytes;	  /* captured bytes written, link headers included */
 	uint64_t write_errors; /* packets lost to output errors */
-	uint64_t out_of_order; /* released before an older record (window overrun) */
+	uint64_t out_of_order; /* released before an older record (window
+				  overrun) */
 	unsigned int files;
 };
 

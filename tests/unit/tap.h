@@ -8,26 +8,26 @@
 
 static int tap_n, tap_failed;
 
-#define ok(cond, ...)                                                    \
-	do {                                                             \
-		int ok_ = !!(cond);                                      \
-		printf("%s %d - ", ok_ ? "ok" : "not ok", ++tap_n);     \
-		printf(__VA_ARGS__);                                     \
-		printf("\n");                                            \
-		if (!ok_) {                                              \
-			tap_failed++;                                    \
-			printf("# failed at %s:%d: %s\n", __FILE__,      \
-			       __LINE__, #cond);                         \
-		}                                                        \
+#define ok(cond, ...)                                                          \
+	do {                                                                   \
+		int ok_ = !!(cond);                                            \
+		printf("%s %d - ", ok_ ? "ok" : "not ok", ++tap_n);            \
+		printf(__VA_ARGS__);                                           \
+		printf("\n");                                                  \
+		if (!ok_) {                                                    \
+			tap_failed++;                                          \
+			printf("# failed at %s:%d: %s\n", __FILE__, __LINE__,  \
+			       #cond);                                         \
+		}                                                              \
 	} while (0)
 
-#define is_str(got, want, ...)                                           \
-	do {                                                             \
-		const char *g_ = (got), *w_ = (want);                    \
-		ok(g_ && w_ && strcmp(g_, w_) == 0, __VA_ARGS__);        \
-		if (!(g_ && w_ && strcmp(g_, w_) == 0))                  \
-			printf("#   got '%s'\n#  want '%s'\n",           \
-			       g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+#define is_str(got, want, ...)                                                 \
+	do {                                                                   \
+		const char *g_ = (got), *w_ = (want);                          \
+		ok(g_ &&w_ &&strcmp(g_, w_) == 0, __VA_ARGS__);                \
+		if (!(g_ && w_ && strcmp(g_, w_) == 0))                        \
+			printf("#   got '%s'\n#  want '%s'\n",                 \
+			       g_ ? g_ : "(null)", w_ ? w_ : "(null)");        \
 	} while (0)
 
 static inline int tap_done(void)

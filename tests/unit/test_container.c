@@ -11,9 +11,9 @@
 #define ID2 "a81c3e5f7b9d0e2f4a6c8b1d3e5f7a9c0b2d4e6f8a1c3b5d7e9f0a2c4e6b8d03"
 #define ID_63 "4f2b1c7e9a3d5e8f0b6c2d4a1e7f9b3c5d8e0a2f4b6c8d1e3f5a7b9c0d2e4f6"
 #define ID_65 ID1 "7"
-#define ID_UPPER \
+#define ID_UPPER                                                               \
 	"4F2B1C7E9A3D5E8F0B6C2D4A1E7F9B3C5D8E0A2F4B6C8D1E3F5A7B9C0D2E4F61"
-#define ID_NONHEX \
+#define ID_NONHEX                                                              \
 	"4f2b1c7e9a3d5e8f0b6c2d4a1e7f9b3c5d8e0a2f4b6c8d1e3f5a7b9c0d2e4fg1"
 /* A pod uid, dashed (cgroupfs driver) and underscored (systemd driver). */
 #define UID "7d3c9a1e-5b2f-4c8d-9e6a-0f1b2c3d4e5f"
@@ -108,26 +108,26 @@ static void test_podman(void)
 
 static void test_kube_systemd(void)
 {
-	yes(SD_BURST "/kubepods-burstable-pod" UID_
-	    ".slice/cri-containerd-" ID1 ".scope",
+	yes(SD_BURST "/kubepods-burstable-pod" UID_ ".slice/cri-containerd-" ID1
+		     ".scope",
 	    CTR_CONTAINERD, ID1, UID, "k8s systemd, burstable, containerd");
 	yes(SD_BEST "/kubepods-besteffort-pod" UID_ ".slice/crio-" ID1 ".scope",
 	    CTR_CRIO, ID1, UID, "k8s systemd, besteffort, cri-o");
 	yes("/kubepods.slice/kubepods-pod" UID_ ".slice/docker-" ID1 ".scope",
 	    CTR_DOCKER, ID1, UID, "k8s systemd, guaranteed, docker");
 	yes(SD_BURST "/kubepods-burstable-pod" UID_STATIC
-	    ".slice/cri-containerd-" ID1 ".scope",
+		     ".slice/cri-containerd-" ID1 ".scope",
 	    CTR_CONTAINERD, ID1, UID_STATIC, "k8s systemd, static pod uid");
 	yes("/system.slice/docker-" ID2
 	    ".scope/kubelet.slice/kubelet-kubepods.slice/"
 	    "kubelet-kubepods-besteffort.slice/"
-	    "kubelet-kubepods-besteffort-pod" UID_
-	    ".slice/cri-containerd-" ID1 ".scope",
+	    "kubelet-kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" ID1
+	    ".scope",
 	    CTR_CONTAINERD, ID1, UID, "kind: pod inside a docker node");
 	yes("/system.slice/docker-" ID2 ".scope/kubelet.slice", CTR_DOCKER, ID2,
 	    "", "kind: the node's own kubelet is in the node container");
-	no(SD_BEST "/kubepods-besteffort-pod" UID_
-	   ".slice/crio-conmon-" ID1 ".scope",
+	no(SD_BEST "/kubepods-besteffort-pod" UID_ ".slice/crio-conmon-" ID1
+		   ".scope",
 	   "k8s systemd, cri-o conmon is host");
 	no(SD_BURST "/kubepods-burstable-pod" UID_ ".slice",
 	   "k8s pod slice itself is not a container");

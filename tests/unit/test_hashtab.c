@@ -250,15 +250,15 @@ static void test_key_sizes(void)
 		n = sizes[s] == 1 ? 256 : 5000;
 		for (i = 0; i < n; i++) {
 			memset(key, 0x11, sizeof(key));
-			memcpy(key, &i, sizes[s] < sizeof(i) ? sizes[s] :
-								sizeof(i));
+			memcpy(key, &i,
+			       sizes[s] < sizeof(i) ? sizes[s] : sizeof(i));
 			good &= hashtab_put(h, key, val(i)) == 0;
 		}
 		good &= hashtab_count(h) == n;
 		for (i = 0; i < n; i++) {
 			memset(key, 0x11, sizeof(key));
-			memcpy(key, &i, sizes[s] < sizeof(i) ? sizes[s] :
-								sizeof(i));
+			memcpy(key, &i,
+			       sizes[s] < sizeof(i) ? sizes[s] : sizeof(i));
 			good &= hashtab_get(h, key) == val(i);
 		}
 		hashtab_free(h);

@@ -54,29 +54,29 @@ static void restore(void)
 }
 
 /* A bad command line: OPTIONS_USAGE, its message kept off the TAP log. */
-#define BAD(desc, ...)                                                    \
-	do {                                                              \
-		enum options_result r_;                                   \
-		redirect(-1);                                             \
-		r_ = PARSE(__VA_ARGS__);                                  \
-		restore();                                                \
-		ok(r_ == OPTIONS_USAGE, "%s: usage error (%d)", desc, r_); \
+#define BAD(desc, ...)                                                         \
+	do {                                                                   \
+		enum options_result r_;                                        \
+		redirect(-1);                                                  \
+		r_ = PARSE(__VA_ARGS__);                                       \
+		restore();                                                     \
+		ok(r_ == OPTIONS_USAGE, "%s: usage error (%d)", desc, r_);     \
 	} while (0)
 
 /* Parse with stdout captured into @buf. */
-#define CAPTURE(res, buf, ...)                                            \
-	do {                                                              \
-		FILE *t_ = tmpfile();                                     \
-		size_t n_ = 0;                                            \
-		redirect(t_ ? fileno(t_) : -1);                           \
-		res = PARSE(__VA_ARGS__);                                 \
-		restore();                                                \
-		if (t_) {                                                 \
-			rewind(t_);                                       \
-			n_ = fread(buf, 1, sizeof(buf) - 1, t_);          \
-			fclose(t_);                                       \
-		}                                                         \
-		buf[n_] = 0;                                              \
+#define CAPTURE(res, buf, ...)                                                 \
+	do {                                                                   \
+		FILE *t_ = tmpfile();                                          \
+		size_t n_ = 0;                                                 \
+		redirect(t_ ? fileno(t_) : -1);                                \
+		res = PARSE(__VA_ARGS__);                                      \
+		restore();                                                     \
+		if (t_) {                                                      \
+			rewind(t_);                                            \
+			n_ = fread(buf, 1, sizeof(buf) - 1, t_);               \
+			fclose(t_);                                            \
+		}                                                              \
+		buf[n_] = 0;                                                   \
 	} while (0)
 
 static void test_defaults(void)
@@ -233,8 +233,7 @@ static void test_others(void)
 		   !strcmp(o.outdir, "dir") &&
 		   o.split == (SPLIT_CONTAINER | SPLIT_COMMAND) &&
 		   o.snap_headers && o.truncate_all && o.duration == 5 &&
-		   o.buffer_kib == 1024 && o.max_open == 7 &&
-		   o.verbosity == -1,
+		   o.buffer_kib == 1024 && o.max_open == 7 && o.verbosity == -1,
 	   "all options together");
 }
 

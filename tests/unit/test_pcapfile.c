@@ -116,8 +116,8 @@ static uint8_t *slurp(const char *path, size_t *len)
  * Check @path holds exactly @n records: recs[0..n) (indices from @idx if
  * not NULL).  With @each, one TAP line a record.
  */
-static void check_file(const char *path, uint32_t snaplen, size_t n,
-		       bool each, const char *what)
+static void check_file(const char *path, uint32_t snaplen, size_t n, bool each,
+		       const char *what)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
@@ -167,9 +167,10 @@ static void check_file(const char *path, uint32_t snaplen, size_t n,
 		if (!good) {
 			bad++;
 			printf("# %s record %zu: caplen %u/%u len %u/%u ts %lld.%09ld/%lld.%09ld af %u\n",
-			       what, count, h->caplen, r->caplen, h->len, r->len,
-			       (long long)h->ts.tv_sec, (long)h->ts.tv_usec,
-			       (long long)r->ts.tv_sec, r->ts.tv_nsec, af);
+			       what, count, h->caplen, r->caplen, h->len,
+			       r->len, (long long)h->ts.tv_sec,
+			       (long)h->ts.tv_usec, (long long)r->ts.tv_sec,
+			       r->ts.tv_nsec, af);
 		}
 		if (each)
 			ok(good,
@@ -181,7 +182,8 @@ static void check_file(const char *path, uint32_t snaplen, size_t n,
 	ok(rc == PCAP_ERROR_BREAK, "%s: clean end of file (%d)", what, rc);
 	ok(count == n, "%s: %zu records, want %zu", what, count, n);
 	if (!each)
-		ok(bad == 0, "%s: every record as written (%zu bad)", what, bad);
+		ok(bad == 0, "%s: every record as written (%zu bad)", what,
+		   bad);
 	pcap_close(p);
 }
 
@@ -322,8 +324,7 @@ static void test_escape(void)
 	err = pcapfile_reopen(&pf, dirfd_, "../victim.pcap", SNAP);
 	ok(err < 0, "reopen ../victim.pcap fails (%d)", err);
 	err = pcapfile_reopen(&pf, dirfd_, "vlink.pcap", SNAP);
-	ok(err < 0, "reopen through a symlink leaving the dir fails (%d)",
-	   err);
+	ok(err < 0, "reopen through a symlink leaving the dir fails (%d)", err);
 	after = slurp(path_in(top, "victim.pcap"), &alen);
 	ok(before && after && blen == alen && !memcmp(before, after, blen),
 	   "the outside file is untouched");
@@ -377,10 +378,11 @@ static void test_reopen(void)
 		want_size += 16 + recs[i].caplen;
 	ok(stat(path_in(dir, "b.pcap"), &st) == 0 &&
 		   (size_t)st.st_size == want_size,
-	   "one file header only: %lld bytes, want %zu",
-	   (long long)st.st_size, want_size);
+	   "one file header only: %lld bytes, want %zu", (long long)st.st_size,
+	   want_size);
 	ok((st.st_mode & 07777) == 0600, "still mode 0600");
-	check_file(path_in(dir, "b.pcap"), SNAP, NRECS, false, "appended b.pcap");
+	check_file(path_in(dir, "b.pcap"), SNAP, NRECS, false,
+		   "appended b.pcap");
 
 	/* A different snaplen cannot append to it. */
 	before = slurp(path_in(dir, "b.pcap"), &blen);
@@ -398,7 +400,8 @@ static void test_reopen(void)
 	{
 		int fd = openat(dirfd_, "junk.pcap", O_WRONLY | O_CREAT, 0600);
 
-		ok(fd >= 0 && write(fd, "not a pcap file at all, no sir", 30) == 30,
+		ok(fd >= 0 && write(fd, "not a pcap file at all, no sir", 30) ==
+				      30,
 		   "junk file");
 		close(fd);
 	}
@@ -438,8 +441,8 @@ static void test_write_error(void)
 	ferr = pcapfile_flush(pf);
 	if (!first)
 		first = ferr;
-	ok(first == -EFBIG, "write or flush reports -EFBIG (%d, after %d records)",
-	   first, i);
+	ok(first == -EFBIG,
+	   "write or flush reports -EFBIG (%d, after %d records)", first, i);
 	ok(pcapfile_write(pf, &ts, buf, 100, 100) == first,
 	   "later writes return the same error");
 	ok(pcapfile_flush(pf) == first, "so does flush");

@@ -109,8 +109,9 @@ static void test_sizes(void)
 
 static void test_round_trip(void)
 {
-	static const size_t sizes[] = { 0, 1, 2, 7, 8, 9, 15, 16, 17, 100,
-					1000, 1500, 4095, 4096, 4097, 9000 };
+	static const size_t sizes[] = { 0,    1,    2,	  7,   8,    9,
+					15,   16,   17,	  100, 1000, 1500,
+					4095, 4096, 4097, 9000 };
 	const size_t n = sizeof(sizes) / sizeof(sizes[0]);
 	struct queue *q = queue_new(1 << 16);
 	size_t i, len, total = 0;
@@ -178,8 +179,7 @@ static void test_round_trip(void)
 			queue_release(q, r);
 	}
 	ok(good, "max_record-sized records fit at any offset");
-	ok(queue_used(q) == 0 && queue_full_waits(q) == 0,
-	   "no waits, used 0");
+	ok(queue_used(q) == 0 && queue_full_waits(q) == 0, "no waits, used 0");
 	queue_free(q);
 }
 
@@ -210,7 +210,8 @@ static void test_wrap(void)
 		if (!r || len != 1000 + ((seq - 1) * 3571) % 6000 ||
 		    !content_ok(r, len, seq - 1)) {
 			good = false;
-			printf("# record %llu bad\n", (unsigned long long)seq - 1);
+			printf("# record %llu bad\n",
+			       (unsigned long long)seq - 1);
 			break;
 		}
 		if ((uintptr_t)r < prev)
@@ -288,8 +289,8 @@ static void test_out_of_order(void)
 	queue_release(q, b);
 	queue_release(q, a);
 	used = queue_used(q);
-	ok(used > 0 && used < used_all,
-	   "unread record keeps its space (%zu)", used);
+	ok(used > 0 && used < used_all, "unread record keeps its space (%zu)",
+	   used);
 	c = queue_next(q, &lc, 0);
 	ok(c && lc == 70 && content_ok(c, lc, 8), "unread record intact");
 	queue_release(q, c);
@@ -546,7 +547,8 @@ static bool stress_rec_ok(const struct held *h)
 
 static void test_stress(uint64_t n)
 {
-	struct stress s = { .q = queue_new(STRESS_QUEUE), .n = n,
+	struct stress s = { .q = queue_new(STRESS_QUEUE),
+			    .n = n,
 			    .seed = 0x853c49e6748fea9bULL };
 	struct held win[WINDOW];
 	uint64_t x = s.seed, rnd = 12345, got = 0, bad = 0, bad_len = 0;

@@ -214,8 +214,7 @@ static void test_underflow(void)
 	   "ts near UINT64_MAX not due early (no wrap)");
 	it = item(UINT64_MAX - 2000, 0, 1);
 	reorder_push(r, &it);
-	ok(pop_due(r, UINT64_MAX, &got) == 1 &&
-		   got.ts == UINT64_MAX - 2000,
+	ok(pop_due(r, UINT64_MAX, &got) == 1 && got.ts == UINT64_MAX - 2000,
 	   "old enough item near UINT64_MAX is due");
 	reorder_free(r);
 
@@ -243,8 +242,8 @@ static void test_ties(void)
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
 		reorder_push(r, &in[i]);
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
-		if (pop_due(r, 100, &got) != 1 ||
-		    got.cpu != want_cpu[i] || got.seq != want_seq[i])
+		if (pop_due(r, 100, &got) != 1 || got.cpu != want_cpu[i] ||
+		    got.seq != want_seq[i])
 			good = false;
 	}
 	ok(good, "equal timestamps ordered by cpu, then seq");

@@ -7,7 +7,7 @@
 #include "sanitize.h"
 #include "tap.h"
 
-#define VERBATIM \
+#define VERBATIM                                                               \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-."
 
 static char out[NR_NAME_MAX + 1];
@@ -171,8 +171,8 @@ static void test_long(void)
 static void test_injective(void)
 {
 	static const char *const names[] = {
-		"a/b", "a_b", "a%2Fb", "a%b", "a.b", "a-b", "a+b",
-		".a",  "%2Ea", "_2Ea", "a",   "A",   "..",  ".",
+		"a/b", "a_b",  "a%2Fb", "a%b", "a.b", "a-b", "a+b",
+		".a",  "%2Ea", "_2Ea",	"a",   "A",   "..",  ".",
 	};
 	static char enc[sizeof(names) / sizeof(names[0])][NR_NAME_MAX + 1];
 	size_t i, j, n = sizeof(names) / sizeof(names[0]);
