@@ -21,8 +21,6 @@
 #include "reader.h"
 #include "writer.h"
 
-#define QUEUE_BYTES (32u << 20)
-
 struct session {
 	const struct options *opt;
 	struct cgroup_root root;
@@ -99,7 +97,7 @@ static int start(struct session *s)
 	err = writer_new(&s->writer, &wc);
 	if (err)
 		return err;
-	s->queue = queue_new(QUEUE_BYTES);
+	s->queue = queue_new(reader_queue_bytes(o->buffer_kib));
 	if (!s->queue)
 		return -ENOMEM;
 	err = writer_start(s->writer, s->queue);

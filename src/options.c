@@ -50,7 +50,8 @@ static const char usage_text[] =
 	"      --truncate-all  apply the snaplen to DNS and ICMP too\n"
 	"                      (by default they are kept whole)\n"
 	"      --duration SECONDS  stop after this long\n"
-	"  -B KIB              perf buffer size per CPU in KiB (default 8192)\n"
+	"  -B KIB              perf buffer size per CPU in KiB (default 8192;\n"
+	"                      less on machines with more than 8 CPUs)\n"
 	"      --max-open N    pcap files open at once at most (default 128)\n"
 	"  -q                  quiet: only the start line, warnings, errors\n"
 	"                      and the final counts\n"
@@ -185,7 +186,7 @@ static void set_defaults(struct options *o)
 	o->outdir = "netrec-out";
 	o->split = SPLIT_PROCESS;
 	o->snaplen = NR_MAX_CAPLEN;
-	o->buffer_kib = 8192;
+	o->buffer_kib = 0; /* the reader picks by the number of CPUs */
 	o->max_open = 128;
 }
 

@@ -19,7 +19,7 @@ struct options {
 	bool snap_headers;	 /* -s headers */
 	bool truncate_all;	 /* apply the snaplen to DNS and ICMP too */
 	double duration;	 /* seconds; 0: until stopped */
-	unsigned int buffer_kib; /* perf buffer per CPU */
+	unsigned int buffer_kib; /* perf buffer per CPU; 0: default */
 	unsigned int max_open;	 /* open pcap files at most */
 	int verbosity;		 /* -1 quiet, 0 normal, 1+ verbose */
 };

@@ -150,13 +150,34 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/* Bound the total on big machines: 64 MiB across all CPUs, 1-8 MiB each. */
+static unsigned int default_kib(void)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	unsigned int kib = ncpus > 0 ? 65536 / ncpus : 8192;
+
+	return kib > 8192 ? 8192 : kib < 1024 ? 1024 : kib;
+}
+
 static size_t buffer_pages(unsigned int kib)
 {
-	size_t want = (size_t)kib * 1024 / 4096, pages = 1;
+	size_t want, pages = 1;
 
+	if (!kib)
+		kib = default_kib();
+	want = (size_t)kib * 1024 / 4096;
 	while (pages < want)
 		pages <<= 1;
 	return pages;
+}
+
+size_t reader_queue_bytes(unsigned int buffer_kib)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t pass = buffer_pages(buffer_kib) * 4096 * (ncpus > 0 ? ncpus : 1);
+	size_t min = 32u << 20;
+
+	return 2 * pass + (1u << 20) > min ? 2 * pass + (1u << 20) : min;
 }
 
 int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
@@ -192,8 +213,8 @@ int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
 				      &attr, on_event, rd, NULL);
 	if (!rd->pb) {
 		err = -errno;
-		pr_err("cannot set up perf buffers of %u KiB per CPU: %s",
-		       buffer_kib, strerror(errno));
+		pr_err("cannot set up perf buffers of %zu KiB per CPU: %s",
+		       buffer_pages(buffer_kib) * 4, strerror(errno));
 		goto err_free;
 	}
 	err = -pthread_create(&rd->thread, NULL, reader_main, rd);

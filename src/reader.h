@@ -41,7 +41,17 @@ struct reader_stats {
 	uint64_t queue_waits; /* times the queue was full */
 };
 
-/* @buffer_kib per CPU; @events_fd is the perf event array map. */
+/*
+ * The size of a queue that holds two full passes over every CPU's perf
+ * buffer, so the writer can always wait for the watermark that ends a pass
+ * without stalling the reader.  @buffer_kib as for reader_start().
+ */
+size_t reader_queue_bytes(unsigned int buffer_kib);
+
+/*
+ * @buffer_kib per CPU (0: 8 MiB, less on machines with more than 8 CPUs);
+ * @events_fd is the perf event array map.
+ */
 int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
 		 struct queue *q);
 /* Stop polling, drain every buffer, then close the queue. */

@@ -134,10 +134,12 @@ static void push_out(struct writer *w, uint64_t now, bool final)
 		limit = now - REORDER_MAX_WAIT_NS;
 	for (;;) {
 		/*
-		 * Holding records while the queue fills up would stall the
-		 * reader: past three quarters, release early.
+		 * The queue holds two passes of the reader, so this is a last
+		 * resort (a writer that cannot keep up for long): release
+		 * early rather than stall the reader; out_of_order counts
+		 * what that costs.
 		 */
-		pressure = queue_used(w->q) > queue_size(w->q) / 4 * 3;
+		pressure = queue_used(w->q) > queue_size(w->q) / 16 * 15;
 		if (!reorder_pop(w->reorder,
 				 final || pressure ? UINT64_MAX : limit, &it))
 			break;

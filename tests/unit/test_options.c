@@ -90,7 +90,7 @@ static void test_defaults(void)
 	ok(!o.snap_headers, "not headers-only");
 	ok(!o.truncate_all, "DNS and ICMP kept whole");
 	ok(o.duration == 0, "no duration");
-	ok(o.buffer_kib == 8192, "buffer 8192 KiB");
+	ok(o.buffer_kib == 0, "buffer size left to the reader (0)");
 	ok(o.max_open == 128, "max_open 128");
 	ok(o.verbosity == 0, "verbosity 0");
 
@@ -100,7 +100,7 @@ static void test_defaults(void)
 		 "-v") == OPTIONS_RUN,
 	   "a full command line");
 	ok(PARSE0() == OPTIONS_RUN && !strcmp(o.outdir, "netrec-out") &&
-		   o.snaplen == NR_MAX_CAPLEN && o.buffer_kib == 8192 &&
+		   o.snaplen == NR_MAX_CAPLEN && o.buffer_kib == 0 &&
 		   o.max_open == 128 && o.split == SPLIT_PROCESS &&
 		   o.duration == 0 && !o.truncate_all && o.verbosity == 0,
 	   "the next parse starts from the defaults again");

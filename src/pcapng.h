@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NR_PCAPNG_H
+#define NR_PCAPNG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A pcapng file (draft-ietf-opsawg-pcapng) holding one section with one
+ * interface, in host byte order, timestamps in nanoseconds.  libpcap only
+ * reads pcapng, hence this writer.
+ *
+ * Options are at most PCAPNG_OPT_MAX bytes long, as their length field is
+ * 16 bits: longer strings are cut there, or up to 3 bytes before so as not
+ * to split a UTF-8 sequence.  Strings are otherwise written as given.
+ *
+ * Functions return 0 or a negative errno.  An I/O error sticks: every later
+ * call returns it.  -EINVAL for a bad argument does not stick.
+ */
+#define PCAPNG_OPT_MAX 65535
+
+struct pcapng;
+
+/* Section Header Block options; NULL omits one. */
+struct pcapng_section {
+	const char *hardware; /* shb_hardware */
+	const char *os;	      /* shb_os */
+	const char *userappl; /* shb_userappl */
+	const char *comment;  /* opt_comment */
+};
+
+/* The one Interface Description Block; if_tsresol is always 9. */
+struct pcapng_iface {
+	uint16_t linktype; /* LINKTYPE_* */
+	uint32_t snaplen;  /* 0: no limit */
+	const char *name;  /* if_name; NULL omits it */
+};
+
+/* epb_flags bits 0-1 */
+enum pcapng_dir {
+	PCAPNG_DIR_UNKNOWN = 0, /* epb_flags omitted */
+	PCAPNG_DIR_IN = 1,
+	PCAPNG_DIR_OUT = 2,
+};
+
+struct pcapng_packet {
+	uint64_t ts_ns; /* since the epoch */
+	const uint8_t *data;
+	uint32_t caplen; /* bytes at @data; at most @len and the snaplen */
+	uint32_t len;	 /* on the wire */
+	enum pcapng_dir dir;
+	/*
+	 * epb_processid_threadid (option 8, two 32-bit numbers).  Wireshark
+	 * 4.0 skips it; later versions read it.
+	 */
+	bool has_pid;
+	uint32_t pid, tid;
+	bool has_drops;
+	uint64_t drops; /* epb_dropcount: lost since the previous packet */
+	/* opt_comment: any bytes, written as given; NULL or 0 omits it */
+	const char *comment;
+	size_t comment_len;
+};
+
+/* Interface Statistics Block, stamped @end_ns. */
+struct pcapng_stats {
+	uint64_t start_ns; /* isb_starttime */
+	uint64_t end_ns;   /* isb_endtime */
+	uint64_t ifrecv;   /* isb_ifrecv */
+	uint64_t ifdrop;   /* isb_ifdrop */
+};
+
+/*
+ * Create @relpath under @dirfd with its SHB and IDB, flushed so that even a
+ * file with no packet is whole.  Never follows a symlink nor leaves @dirfd,
+ * never replaces a file (-EEXIST), mode 0600.
+ */
+int pcapng_create(struct pcapng **out, int dirfd, const char *relpath,
+		  const struct pcapng_section *shb,
+		  const struct pcapng_iface *idb);
+/*
+ * Re-open a file made by pcapng_create() to append to it.  A partial block
+ * at the end, as a crash leaves, is cut off.  -EBADMSG for anything else
+ * that is not a host byte order pcapng 1.0 file of one section starting
+ * with an IDB.
+ */
+int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath);
+int pcapng_write(struct pcapng *png, const struct pcapng_packet *pkt);
+int pcapng_write_stats(struct pcapng *png, const struct pcapng_stats *st);
+int pcapng_flush(struct pcapng *png);
+/* Flushes, closes and frees, whatever happens; returns the first error. */
+int pcapng_close(struct pcapng *png);
+
+#endif
