@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,7 +243,7 @@ static int io_error(struct pcapng *png)
 	return png->err;
 }
 
-/* Fill in both length fields of the block built up to @end and write it. */
+/* A block's length is known once it is built, and goes at both ends. */
 static int emit(struct pcapng *png, uint8_t *end)
 {
 	uint32_t len = end + 4 - png->blk;
@@ -381,6 +382,24 @@ static const uint8_t *window_at(struct window *w, off_t pos, size_t n, int *err)
 }
 
 /*
+ * Whether the @have bytes at @h can be the start of a block cut by a crash
+ * while appending, rather than a damaged length, which cutting there would
+ * lose the rest of the file to: the block is one we append, no longer than
+ * we would write it.
+ */
+static bool cut_block(const uint8_t *h, size_t have, uint32_t nidb,
+		      uint32_t snaplen)
+{
+	uint64_t max = snaplen ? EPB_OVERHEAD + pad4(snaplen) : UINT32_MAX;
+
+	if (have < 8)
+		return true;
+	if (get32(h) != BT_EPB && get32(h) != BT_ISB)
+		return false;
+	return get32(h + 4) <= max && (have < 12 || get32(h + 8) < nidb);
+}
+
+/*
  * Check the file is ours block by block and find where appending starts:
  * its end, or the start of a trailing block a crash cut short.  Learns the
  * snaplen on the way.
@@ -394,23 +413,26 @@ static int walk(struct pcapng *png, int fd, off_t size, off_t *end)
 	int err = 0;
 
 	while (pos < size) {
-		if (size - pos < 8)
-			break;
-		h = window_at(&w, pos, 8, &err);
+		size_t have = size - pos < 12 ? size - pos : 12;
+
+		h = window_at(&w, pos, have, &err);
 		if (!h)
 			return err;
+		if (have < 8 || get32(h + 4) > size - pos) {
+			if (!nidb || !cut_block(h, have, nidb, png->snaplen))
+				return -EBADMSG;
+			break;
+		}
 		type = get32(h);
 		len = get32(h + 4);
 		if (len < 12 || len % 4)
 			return -EBADMSG;
-		if (len > size - pos)
-			break;
 		h = window_at(&w, pos + len - 4, 4, &err);
 		if (!h)
 			return err;
 		if (get32(h) != len)
 			return -EBADMSG;
-		/* Fixed parts are at most 28 bytes, within the block. */
+		/* The fixed part of the block, for the checks below. */
 		h = window_at(&w, pos, len < 32 ? len : 32, &err);
 		if (!h)
 			return err;
@@ -456,7 +478,7 @@ int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath)
 {
 	struct pcapng *png;
 	struct stat st;
-	off_t end;
+	off_t end = 0;
 	int fd, err;
 
 	png = pcapng_alloc();

@@ -16,7 +16,7 @@
  * to split a UTF-8 sequence.  Strings are otherwise written as given.
  *
  * Functions return 0 or a negative errno.  An I/O error sticks: every later
- * call returns it.  -EINVAL for a bad argument does not stick.
+ * call returns it.  -EINVAL for a bad argument, or -ENOMEM, does not.
  */
 #define PCAPNG_OPT_MAX 65535
 
@@ -51,8 +51,8 @@ struct pcapng_packet {
 	uint32_t len;	 /* on the wire */
 	enum pcapng_dir dir;
 	/*
-	 * epb_processid_threadid (option 8, two 32-bit numbers).  Wireshark
-	 * 4.0 skips it; later versions read it.
+	 * epb_processid_threadid (option 8 in the draft): the pid, then
+	 * the tid, 32 bits each.  Wireshark 4.0 reads past it unshown.
 	 */
 	bool has_pid;
 	uint32_t pid, tid;
@@ -80,10 +80,11 @@ int pcapng_create(struct pcapng **out, int dirfd, const char *relpath,
 		  const struct pcapng_section *shb,
 		  const struct pcapng_iface *idb);
 /*
- * Re-open a file made by pcapng_create() to append to it.  A partial block
- * at the end, as a crash leaves, is cut off.  -EBADMSG for anything else
- * that is not a host byte order pcapng 1.0 file of one section starting
- * with an IDB.
+ * Re-open a file made by pcapng_create() to append to it, reading it all
+ * to check it.  A block a crash cut short at the end (an EPB or ISB no
+ * longer than the snaplen allows) is cut off.  -EBADMSG for anything else
+ * that is not a host byte order pcapng 1.0 file of one section of unknown
+ * length starting with an IDB, leaving the file alone.
  */
 int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath);
 int pcapng_write(struct pcapng *png, const struct pcapng_packet *pkt);
