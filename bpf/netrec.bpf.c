@@ -27,6 +27,8 @@
 const volatile __u32 snaplen = NR_MAX_CAPLEN;
 const volatile __u32 snap_mode = NR_SNAP_BYTES;
 const volatile bool whole_dns_icmp = true;
+const volatile __u32 filter_flags = 0;
+const volatile char filter_comm[NR_COMM_LEN] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
@@ -40,6 +42,29 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nr_counters);
 } counters SEC(".maps");
+
+/* The values each filter accepts; the key is what matters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NR_FILTER_MAX_VALUES);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NR_FILTER_MAX_VALUES);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_uids SEC(".maps");
+
+/* Cgroups of the chosen containers, or of the command netrec runs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} filter_cgroups SEC(".maps");
 
 /* BPF_F_CLONE: an accepted socket starts with its listener's owner. */
 struct {
@@ -131,6 +156,52 @@ out:
 	return cap;
 }
 
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < NR_COMM_LEN; i++) {
+		if (comm[i] != filter_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* The socket's cgroup, or one above it, was chosen. */
+static __always_inline bool cgroup_matches(struct __sk_buff *skb)
+{
+	for (int level = NR_CGROUP_MAX_DEPTH; level >= 1; level--) {
+		__u64 id = bpf_skb_ancestor_cgroup_id(skb, level);
+
+		if (id && bpf_map_lookup_elem(&filter_cgroups, &id))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Filters run here so that unwanted packets cost no copy.  A packet with
+ * no known owner fails any owner filter.
+ */
+static __always_inline bool wanted(struct __sk_buff *skb,
+				   const struct nr_record *r)
+{
+	bool owned = r->flags & NR_F_OWNER;
+
+	if ((filter_flags & NR_FILTER_PID) &&
+	    (!owned || !bpf_map_lookup_elem(&filter_pids, &r->tgid)))
+		return false;
+	if ((filter_flags & NR_FILTER_UID) &&
+	    (!owned || !bpf_map_lookup_elem(&filter_uids, &r->uid)))
+		return false;
+	if ((filter_flags & NR_FILTER_COMM) &&
+	    (!owned || !comm_matches(r->comm)))
+		return false;
+	if ((filter_flags & NR_FILTER_CGROUP) && !cgroup_matches(skb))
+		return false;
+	return true;
+}
+
 static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 {
 	struct nr_record r = {};
@@ -150,20 +221,13 @@ static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 	if (!c)
 		return;
 	r.seq = __sync_fetch_and_add(&c->v[NR_CNT_SEEN], 1);
-	r.ts_ns = bpf_ktime_get_ns();
-	r.dir = dir;
-	r.len = skb->len;
-	cap = capture_len(skb, r.family);
-	r.caplen = cap;
-	r.cookie = bpf_get_socket_cookie(skb);
-	r.cgroup_id = bpf_skb_cgroup_id(skb);
-
 	sk = skb->sk;
 	if (sk)
 		sk = bpf_sk_fullsock(sk);
 	if (sk) {
 		o = bpf_sk_storage_get(&owners, sk, 0, 0);
 		if (o && o->tgid) {
+			r.start_ns = o->start_ns;
 			r.tgid = o->tgid;
 			r.tid = o->tid;
 			r.uid = o->uid;
@@ -171,6 +235,17 @@ static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 			r.flags |= NR_F_OWNER;
 		}
 	}
+	if (filter_flags && !wanted(skb, &r)) {
+		__sync_fetch_and_add(&c->v[NR_CNT_FILTERED], 1);
+		return;
+	}
+	r.ts_ns = bpf_ktime_get_ns();
+	r.dir = dir;
+	r.len = skb->len;
+	cap = capture_len(skb, r.family);
+	r.caplen = cap;
+	r.cookie = bpf_get_socket_cookie(skb);
+	r.cgroup_id = bpf_skb_cgroup_id(skb);
 
 	if (bpf_perf_event_output(skb, &events, BPF_F_CURRENT_CPU | (cap << 32),
 				  &r, sizeof(r)))
@@ -201,6 +276,7 @@ int netrec_egress(struct __sk_buff *skb)
 static __always_inline void set_owner(struct nr_owner *o,
 				      struct task_struct *task)
 {
+	o->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	o->tgid = BPF_CORE_READ(task, tgid);
 	o->tid = BPF_CORE_READ(task, pid);
 	o->uid = BPF_CORE_READ(task, cred, uid.val);

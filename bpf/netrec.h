@@ -33,6 +33,8 @@ enum nr_snap_mode {
 
 /* Who owns a socket: kept in socket-local storage. */
 struct nr_owner {
+	__u64 start_ns; /* the process's start (boot time): tells reused pids
+			   apart */
 	__u32 tgid;
 	__u32 tid; /* the thread that made or last used the socket */
 	__u32 uid;
@@ -46,6 +48,8 @@ struct nr_record {
 	__u64 cookie;	 /* socket cookie, 0 if none */
 	__u64 cgroup_id; /* cgroup v2 id of the socket */
 	__u64 seq;	 /* per-CPU sequence number */
+	__u64 start_ns;	 /* owner's process start, CLOCK_BOOTTIME; 0 if unknown
+			  */
 	__u32 len;	 /* original length, from the IP header on */
 	__u32 caplen;	 /* bytes of packet that follow this struct */
 	__u32 tgid;	 /* owner, 0 if unknown */
@@ -63,8 +67,18 @@ enum nr_counter {
 	NR_CNT_SEEN = 0,    /* IP packets that reached the hooks */
 	NR_CNT_RECORDED,    /* handed to the perf buffer */
 	NR_CNT_OUTPUT_FAIL, /* bpf_perf_event_output() failed: lost */
+	NR_CNT_FILTERED,    /* left out by --pid, --comm, --uid, --container */
 	NR_CNT_MAX,
 };
+
+/* Which filters are on (nr_config filter_flags); all on must match. */
+#define NR_FILTER_PID 0x01  /* owner tgid in filter_pids */
+#define NR_FILTER_UID 0x02  /* owner uid in filter_uids */
+#define NR_FILTER_COMM 0x04 /* owner comm == filter_comm */
+/* the socket's cgroup, or an ancestor, in filter_cgroups */
+#define NR_FILTER_CGROUP 0x08
+#define NR_FILTER_MAX_VALUES 64
+#define NR_CGROUP_MAX_DEPTH 16
 
 struct nr_counters {
 	__u64 v[NR_CNT_MAX];

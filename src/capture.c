@@ -68,6 +68,28 @@ static bool kernel_has_tracepoint(const char *name)
 	return libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP) > 0;
 }
 
+static __u32 filter_flags(const struct capture_config *cfg)
+{
+	return (cfg->npids ? NR_FILTER_PID : 0) |
+	       (cfg->nuids ? NR_FILTER_UID : 0) |
+	       (cfg->comm ? NR_FILTER_COMM : 0) |
+	       (cfg->by_cgroup ? NR_FILTER_CGROUP : 0);
+}
+
+static int fill_filter(struct bpf_map *map, const unsigned int *keys,
+		       unsigned int n)
+{
+	__u8 one = 1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		__u32 k = keys[i];
+
+		if (bpf_map_update_elem(bpf_map__fd(map), &k, &one, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 /* Open and load; optional hooks only if this kernel has them. */
 static int load(struct capture *c, const struct capture_config *cfg,
 		bool optional)
@@ -82,6 +104,11 @@ static int load(struct capture *c, const struct capture_config *cfg,
 	skel->rodata->snap_mode =
 		cfg->snap_headers ? NR_SNAP_HEADERS : NR_SNAP_BYTES;
 	skel->rodata->whole_dns_icmp = cfg->whole_dns_icmp;
+	skel->rodata->filter_flags = filter_flags(cfg);
+	/* Options checked it is shorter than the array: NUL-padded here. */
+	if (cfg->comm)
+		memcpy((char *)skel->rodata->filter_comm, cfg->comm,
+		       strnlen(cfg->comm, NR_COMM_LEN - 1));
 	bpf_program__set_autoload(
 		skel->progs.netrec_send,
 		optional && kernel_has_tracepoint("sock_send_length"));
@@ -177,6 +204,14 @@ int capture_open(struct capture **out, const struct capture_config *cfg,
 		       err == -EPERM ? " (needs root or CAP_BPF)" : "");
 		goto err;
 	}
+	err = fill_filter(c->skel->maps.filter_pids, cfg->pids, cfg->npids);
+	if (!err)
+		err = fill_filter(c->skel->maps.filter_uids, cfg->uids,
+				  cfg->nuids);
+	if (err) {
+		pr_err("cannot set the filters: %s", strerror(-err));
+		goto err;
+	}
 	c->sock_create = attach_cgroup(c, c->skel->progs.netrec_sock_create);
 	if (!c->sock_create) {
 		err = -errno;
@@ -234,6 +269,17 @@ int capture_counters(const struct capture *c, struct nr_counters *sum)
 out:
 	free(v);
 	return err;
+}
+
+int capture_filter_cgroup(struct capture *c, uint64_t cgroup_id)
+{
+	__u64 id = cgroup_id;
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.filter_cgroups), &id,
+				&one, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 void capture_close(struct capture *c)

@@ -14,6 +14,11 @@ struct capture_config {
 	uint32_t snaplen;    /* bytes from the IP header on */
 	bool snap_headers;   /* keep through the L4 header instead */
 	bool whole_dns_icmp; /* DNS and ICMP whatever the snaplen */
+	/* Filters, applied in the kernel (see the NR_FILTER_* flags). */
+	const unsigned int *pids, *uids;
+	unsigned int npids, nuids;
+	const char *comm;
+	bool by_cgroup; /* cgroups come later: capture_filter_cgroup() */
 };
 
 struct capture;
@@ -32,6 +37,8 @@ int capture_attach_packets(struct capture *c);
 /* Stop recording packets: after this no new sample appears. */
 void capture_detach_packets(struct capture *c);
 int capture_counters(const struct capture *c, struct nr_counters *sum);
+/* Record sockets of this cgroup and those below it (with by_cgroup). */
+int capture_filter_cgroup(struct capture *c, uint64_t cgroup_id);
 void capture_close(struct capture *c);
 
 #endif

@@ -44,13 +44,7 @@ void wallclock_tick(struct wallclock *c, uint64_t now_mono)
 		wallclock_sync(c);
 }
 
-struct timespec wallclock_from_mono(const struct wallclock *c, uint64_t mono_ns)
+uint64_t wallclock_ns(const struct wallclock *c, uint64_t mono_ns)
 {
-	uint64_t t = mono_ns + c->offset_ns;
-	struct timespec ts = {
-		.tv_sec = t / 1000000000ULL,
-		.tv_nsec = t % 1000000000ULL,
-	};
-
-	return ts;
+	return mono_ns + c->offset_ns;
 }

@@ -21,7 +21,7 @@ uint64_t mono_now_ns(void);
 void wallclock_sync(struct wallclock *c);
 /* Re-measure if the last measurement is older than WALLCLOCK_RESYNC_NS. */
 void wallclock_tick(struct wallclock *c, uint64_t now_mono);
-struct timespec wallclock_from_mono(const struct wallclock *c,
-				    uint64_t mono_ns);
+/* Nanoseconds since the epoch. */
+uint64_t wallclock_ns(const struct wallclock *c, uint64_t mono_ns);
 
 #endif

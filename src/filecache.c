@@ -10,26 +10,26 @@
 #include "filecache.h"
 #include "hashtab.h"
 #include "log.h"
-#include "pcapfile.h"
 #include "sanitize.h"
 
 /* "sub/base" with room for both sanitised components. */
 #define STEM_MAX (2 * NR_NAME_MAX + 2)
-/* ... plus ".NNNN.pcap". */
+/* ... plus ".NNNN.pcapng". */
 #define REL_MAX (STEM_MAX + 24)
 #define MAX_DEDUP 10000
 
 struct outfile {
 	char stem[STEM_MAX];	     /* hash key: zero padded */
 	char rel[REL_MAX];	     /* path under the output directory */
-	struct pcapfile *pf;	     /* NULL while closed */
+	struct format_file *ff;	     /* NULL while closed */
 	struct outfile *prev, *next; /* LRU list of open files */
+	struct pcapng_stats stats;   /* over the file's whole life */
 	int err;
 };
 
 struct filecache {
 	int dirfd;
-	uint32_t snaplen;
+	struct format_spec spec;
 	unsigned int max_open;
 	unsigned int nopen;
 	struct outfile lru; /* head: most recent first */
@@ -67,7 +67,7 @@ static int open_outdir(const char *dir)
 }
 
 int filecache_open(struct filecache **out, const char *dir,
-		   unsigned int max_open, uint32_t snaplen)
+		   unsigned int max_open, const struct format_spec *spec)
 {
 	struct filecache *fc = calloc(1, sizeof(*fc));
 
@@ -86,7 +86,7 @@ int filecache_open(struct filecache **out, const char *dir,
 		free(fc);
 		return err;
 	}
-	fc->snaplen = snaplen;
+	fc->spec = *spec;
 	fc->max_open = max_open;
 	fc->lru.next = fc->lru.prev = &fc->lru;
 	*out = fc;
@@ -119,9 +119,9 @@ static void lru_push(struct filecache *fc, struct outfile *f)
 
 static int close_file(struct filecache *fc, struct outfile *f)
 {
-	int err = pcapfile_close(f->pf);
+	int err = format_close(f->ff, f->stats.ifrecv ? &f->stats : NULL);
 
-	f->pf = NULL;
+	f->ff = NULL;
 	lru_unlink(f);
 	fc->nopen--;
 	if (err) {
@@ -141,15 +141,16 @@ static void make_room(struct filecache *fc)
 /* Create the file under the first free name: stem.pcap, stem.1.pcap, ... */
 static int create_file(struct filecache *fc, struct outfile *f)
 {
+	const char *ext = format_ext(fc->spec.format);
 	int err = -EEXIST;
 
 	for (int n = 0; err == -EEXIST && n < MAX_DEDUP; n++) {
 		if (n)
-			snprintf(f->rel, sizeof(f->rel), "%s.%d.pcap", f->stem,
-				 n);
+			snprintf(f->rel, sizeof(f->rel), "%s.%d%s", f->stem, n,
+				 ext);
 		else
-			snprintf(f->rel, sizeof(f->rel), "%s.pcap", f->stem);
-		err = pcapfile_create(&f->pf, fc->dirfd, f->rel, fc->snaplen);
+			snprintf(f->rel, sizeof(f->rel), "%s%s", f->stem, ext);
+		err = format_create(&f->ff, &fc->spec, fc->dirfd, f->rel);
 	}
 	return err;
 }
@@ -184,8 +185,8 @@ struct outfile *filecache_file(struct filecache *fc, const char *sub,
 		err = hashtab_put(fc->files, f->stem, f);
 	if (err) {
 		log_error(fc, "cannot create", f->stem, err);
-		if (f->pf)
-			pcapfile_close(f->pf);
+		if (f->ff)
+			format_close(f->ff, NULL);
 		free(f);
 		return NULL;
 	}
@@ -199,7 +200,7 @@ static int ensure_open(struct filecache *fc, struct outfile *f)
 {
 	int err;
 
-	if (f->pf) {
+	if (f->ff) {
 		if (fc->lru.next != f) {
 			lru_unlink(f);
 			lru_push(fc, f);
@@ -207,7 +208,7 @@ static int ensure_open(struct filecache *fc, struct outfile *f)
 		return 0;
 	}
 	make_room(fc);
-	err = pcapfile_reopen(&f->pf, fc->dirfd, f->rel, fc->snaplen);
+	err = format_append(&f->ff, &fc->spec, fc->dirfd, f->rel);
 	if (err) {
 		log_error(fc, "cannot reopen", f->rel, err);
 		return err;
@@ -218,14 +219,21 @@ static int ensure_open(struct filecache *fc, struct outfile *f)
 }
 
 int filecache_write(struct filecache *fc, struct outfile *f,
-		    const struct timespec *ts, const uint8_t *frame,
-		    uint32_t caplen, uint32_t len)
+		    const struct pcapng_packet *pkt)
 {
 	int err = f->err ? f->err : ensure_open(fc, f);
 
 	if (err)
 		return err;
-	err = pcapfile_write(f->pf, ts, frame, caplen, len);
+	err = format_write(f->ff, pkt);
+	if (!err) {
+		if (!f->stats.ifrecv)
+			f->stats.start_ns = pkt->ts_ns;
+		f->stats.end_ns = pkt->ts_ns;
+		f->stats.ifrecv++;
+		if (pkt->has_drops)
+			f->stats.ifdrop += pkt->drops;
+	}
 	if (err)
 		close_file(fc, f); /* and takes no further packets */
 	return err;
@@ -234,7 +242,7 @@ int filecache_write(struct filecache *fc, struct outfile *f,
 void filecache_flush(struct filecache *fc)
 {
 	for (struct outfile *f = fc->lru.next; f != &fc->lru; f = f->next) {
-		int err = pcapfile_flush(f->pf);
+		int err = format_flush(f->ff);
 
 		if (err) {
 			log_error(fc, "error writing", f->rel, err);

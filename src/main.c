@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 
 #include "capture.h"
 #include "cgroup.h"
@@ -19,10 +21,15 @@
 #include "pcapfile.h"
 #include "queue.h"
 #include "reader.h"
+#include "target.h"
 #include "writer.h"
 
 struct session {
 	const struct options *opt;
+	struct target_cmd cmd;
+	bool have_cmd;
+	struct pcapng_section shb;
+	char hardware[80], os[160], userappl[64], cmdline[2048];
 	struct cgroup_root root;
 	struct capture *cap;
 	struct writer *writer;
@@ -51,6 +58,9 @@ static void print_counts(const struct session *s)
 		(unsigned long long)ws.packets);
 	fprintf(stderr, "%llu packets seen by the kernel programs\n",
 		(unsigned long long)k.v[NR_CNT_SEEN]);
+	if (k.v[NR_CNT_FILTERED])
+		fprintf(stderr, "%llu packets left out by the filters\n",
+			(unsigned long long)k.v[NR_CNT_FILTERED]);
 	fprintf(stderr,
 		"%llu packets lost (%llu output failures in the kernel, %llu lost in the perf buffer, %llu write errors)\n",
 		lost, (unsigned long long)k.v[NR_CNT_OUTPUT_FAIL],
@@ -62,6 +72,37 @@ static void print_counts(const struct session *s)
 			(unsigned long long)ws.out_of_order);
 }
 
+/*
+ * What the pcapng section header says about the capture: the machine, the
+ * kernel, netrec's version, and the command line, so a file found later
+ * tells how it was made.
+ */
+static void describe_section(struct session *s, int argc, char **argv)
+{
+	struct utsname u;
+	size_t n = 0;
+
+	if (!uname(&u)) {
+		snprintf(s->hardware, sizeof(s->hardware), "%s", u.machine);
+		snprintf(s->os, sizeof(s->os), "%s %s", u.sysname, u.release);
+		s->shb.hardware = s->hardware;
+		s->shb.os = s->os;
+	}
+	snprintf(s->userappl, sizeof(s->userappl), "netrec %s",
+		 PACKAGE_VERSION);
+	s->shb.userappl = s->userappl;
+	n = snprintf(s->cmdline, sizeof(s->cmdline),
+		     "netrec: snapshot length %u%s%s, split %s; command line:",
+		     s->opt->snaplen, s->opt->snap_headers ? " (headers)" : "",
+		     s->opt->truncate_all ? ", DNS and ICMP truncated too"
+					  : ", DNS and ICMP whole",
+		     options_split_name(s->opt->split));
+	for (int i = 0; i < argc && n < sizeof(s->cmdline); i++)
+		n += snprintf(s->cmdline + n, sizeof(s->cmdline) - n, " %s",
+			      argv[i]);
+	s->shb.comment = s->cmdline;
+}
+
 static uint32_t file_snaplen(const struct options *o)
 {
 	/* DNS and ICMP are kept whole unless --truncate-all. */
@@ -71,6 +112,43 @@ static uint32_t file_snaplen(const struct options *o)
 	return PCAP_NULL_HDR_LEN + max;
 }
 
+static void add_cgroup(uint64_t cgroup_id, void *arg)
+{
+	struct session *s = arg;
+
+	if (capture_filter_cgroup(s->cap, cgroup_id))
+		pr_warn("cannot add cgroup %llu to the filter",
+			(unsigned long long)cgroup_id);
+}
+
+/*
+ * Containers are found by walking the cgroup tree; one that starts later
+ * is found by the walk main repeats every second.
+ */
+static void scan_containers(struct session *s)
+{
+	const struct options *o = s->opt;
+
+	if (o->ncontainers)
+		target_containers_scan(&s->root, "/", o->containers,
+				       o->ncontainers, add_cgroup, s);
+}
+
+static int select_cgroups(struct session *s)
+{
+	const struct options *o = s->opt;
+	int err;
+
+	scan_containers(s);
+	if (!o->command)
+		return 0;
+	err = target_cmd_start(&s->cmd, &s->root, o->command);
+	if (err)
+		return err;
+	s->have_cmd = true;
+	return capture_filter_cgroup(s->cap, s->cmd.cgroup_id);
+}
+
 static int start(struct session *s)
 {
 	const struct options *o = s->opt;
@@ -78,12 +156,23 @@ static int start(struct session *s)
 		.snaplen = o->snaplen,
 		.snap_headers = o->snap_headers,
 		.whole_dns_icmp = !o->truncate_all,
+		.pids = o->pids,
+		.npids = o->npids,
+		.uids = o->uids,
+		.nuids = o->nuids,
+		.comm = o->comm,
+		.by_cgroup = o->ncontainers || o->command,
 	};
 	struct writer_config wc = {
 		.outdir = o->outdir,
 		.split = o->split,
 		.max_open = o->max_open,
-		.snaplen = file_snaplen(o),
+		.spec = {
+			.format = o->format,
+			.snaplen = file_snaplen(o),
+			.shb = &s->shb,
+		},
+		.context = !o->no_context,
 		.cgroup_root = &s->root,
 	};
 	int err;
@@ -92,6 +181,9 @@ static int start(struct session *s)
 	if (err)
 		return err;
 	err = capture_open(&s->cap, &cc, &s->root);
+	if (err)
+		return err;
+	err = select_cgroups(s);
 	if (err)
 		return err;
 	err = writer_new(&s->writer, &wc);
@@ -108,7 +200,10 @@ static int start(struct session *s)
 			   s->queue);
 	if (err)
 		return err;
-	return capture_attach_packets(s->cap);
+	err = capture_attach_packets(s->cap);
+	if (!err && s->opt->command)
+		target_cmd_go(&s->cmd);
+	return err;
 }
 
 /* Tear down in data-flow order so nothing recorded is left behind. */
@@ -133,7 +228,25 @@ static void cleanup(struct session *s)
 	writer_free(s->writer);
 	queue_free(s->queue);
 	capture_close(s->cap);
+	if (s->have_cmd)
+		target_cmd_cleanup(&s->cmd, &s->root);
 	cgroup_root_close(&s->root);
+}
+
+/* The command ran to its end: say how, and stop. */
+static bool command_done(struct session *s)
+{
+	int status;
+
+	if (!s->have_cmd || !target_cmd_exited(&s->cmd, &status))
+		return false;
+	if (WIFEXITED(status))
+		pr_info("%s exited with status %d", s->opt->command[0],
+			WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		pr_info("%s was killed by signal %d", s->opt->command[0],
+			WTERMSIG(status));
+	return true;
 }
 
 static int wait_for_stop(struct session *s, const sigset_t *sigs)
@@ -159,6 +272,10 @@ static int wait_for_stop(struct session *s, const sigset_t *sigs)
 			print_counts(s);
 		else if (sig == SIGINT || sig == SIGTERM)
 			return 0;
+		if (command_done(s))
+			return 0;
+		if (sig < 0)
+			scan_containers(s);
 	}
 }
 
@@ -190,6 +307,7 @@ int main(int argc, char **argv)
 	}
 	s.opt = &opt;
 	set_log_level(opt.verbosity);
+	describe_section(&s, argc, argv);
 
 	/* Every thread inherits this mask: only main takes the signals. */
 	sigemptyset(&sigs);
@@ -197,6 +315,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGUSR1);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

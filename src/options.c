@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 #include "netrec.h"
+#include "format.h"
 #include "options.h"
 
 enum {
@@ -19,6 +20,12 @@ enum {
 	OPT_MAX_OPEN,
 	OPT_VERSION,
 	OPT_HELP,
+	OPT_FORMAT,
+	OPT_NO_CONTEXT,
+	OPT_PID,
+	OPT_UID,
+	OPT_COMM,
+	OPT_CONTAINER,
 };
 
 static const struct option long_opts[] = {
@@ -29,6 +36,12 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "buffer-size", required_argument, NULL, 'B' },
 	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -37,8 +50,10 @@ static const struct option long_opts[] = {
 };
 
 static const char usage_text[] =
-	"Usage: netrec [options]\n"
-	"Record every packet of every process and container into pcap files.\n"
+	"Usage: netrec [options] [-- COMMAND [ARG...]]\n"
+	"Record every packet of every process and container into pcap files;\n"
+	"with a COMMAND, run it and record it and its children alone until it\n"
+	"exits.\n"
 	"\n"
 	"  -w DIR              output directory (default ./netrec-out)\n"
 	"      --split LIST    single | process | command | container,\n"
@@ -47,12 +62,20 @@ static const char usage_text[] =
 	"  -s SNAPLEN          bytes to keep from the IP header on: a number,\n"
 	"                      'headers' (through the L4 header) or 'max'\n"
 	"                      (default; 0 means max as in tcpdump)\n"
+	"      --format FMT    pcap (default) or pcapng: pcapng files say, per\n"
+	"                      packet, its direction and owner (process,\n"
+	"                      thread, command line, container)\n"
+	"      --no-context    pcapng without the per-packet owner comments\n"
 	"      --truncate-all  apply the snaplen to DNS and ICMP too\n"
 	"                      (by default they are kept whole)\n"
 	"      --duration SECONDS  stop after this long\n"
 	"  -B KIB              perf buffer size per CPU in KiB (default 8192;\n"
 	"                      less on machines with more than 8 CPUs)\n"
 	"      --max-open N    pcap files open at once at most (default 128)\n"
+	"      --pid PID       only this process (repeatable)\n"
+	"      --uid UID       only processes of this user (repeatable)\n"
+	"      --comm NAME     only processes of this name\n"
+	"      --container ID|NAME  only this container (repeatable)\n"
 	"  -q                  quiet: only the start line, warnings, errors\n"
 	"                      and the final counts\n"
 	"  -v                  verbose (twice: libbpf's messages too)\n"
@@ -215,6 +238,48 @@ static enum options_result parse_one(struct options *o, int c, const char *arg)
 	case OPT_TRUNCATE_ALL:
 		o->truncate_all = true;
 		break;
+	case OPT_FORMAT:
+		if (!strcmp(arg, "pcap"))
+			o->format = FORMAT_PCAP;
+		else if (!strcmp(arg, "pcapng"))
+			o->format = FORMAT_PCAPNG;
+		else
+			return usage_error(
+				"bad --format '%s': use pcap or pcapng", arg);
+		break;
+	case OPT_NO_CONTEXT:
+		o->no_context = true;
+		break;
+	case OPT_PID:
+		if (o->npids >= NR_FILTER_MAX_VALUES ||
+		    parse_uint(arg, 1, 4194304, &v))
+			return usage_error(
+				"bad --pid '%s': use a process id (at most 64 of them)",
+				arg);
+		o->pids[o->npids++] = v;
+		break;
+	case OPT_UID:
+		if (o->nuids >= NR_FILTER_MAX_VALUES ||
+		    parse_uint(arg, 0, 4294967294UL, &v))
+			return usage_error(
+				"bad --uid '%s': use a numeric user id (at most 64 of them)",
+				arg);
+		o->uids[o->nuids++] = v;
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) >= NR_COMM_LEN)
+			return usage_error(
+				"bad --comm '%s': a process name has 1 to 15 bytes",
+				arg);
+		o->comm = arg;
+		break;
+	case OPT_CONTAINER:
+		if (!*arg || o->ncontainers >= NR_FILTER_MAX_VALUES)
+			return usage_error(
+				"bad --container '%s': use a container id or name (at most 64 of them)",
+				arg);
+		o->containers[o->ncontainers++] = (char *)arg;
+		break;
 	case OPT_DURATION:
 		if (parse_duration(o, arg))
 			return usage_error(
@@ -269,8 +334,15 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		if (res != OPTIONS_RUN)
 			return res;
 	}
+	/* A command comes after "--", as in "netrec -w out -- curl URL". */
+	if (optind < argc && optind > 0 && !strcmp(argv[optind - 1], "--")) {
+		o->command = argv + optind;
+		return OPTIONS_RUN;
+	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return usage_error(
+			"unexpected argument '%s' (a command to run goes after '--')",
+			argv[optind]);
 	return OPTIONS_RUN;
 }
 

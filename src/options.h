@@ -3,6 +3,9 @@
 #define NR_OPTIONS_H
 
 #include <stdbool.h>
+#include <linux/types.h>
+
+#include "netrec.h"
 
 /* --split: how records are spread over files (combinable as documented). */
 enum split_mode {
@@ -14,6 +17,8 @@ enum split_mode {
 
 struct options {
 	const char *outdir;
+	int format;		 /* enum out_format */
+	bool no_context;	 /* pcapng: no per-packet comments */
 	unsigned int split;	 /* enum split_mode bits */
 	unsigned int snaplen;	 /* bytes from the IP header on */
 	bool snap_headers;	 /* -s headers */
@@ -22,6 +27,13 @@ struct options {
 	unsigned int buffer_kib; /* perf buffer per CPU; 0: default */
 	unsigned int max_open;	 /* open pcap files at most */
 	int verbosity;		 /* -1 quiet, 0 normal, 1+ verbose */
+	/* Record only these (each kind: any of its values; kinds: all). */
+	unsigned int pids[NR_FILTER_MAX_VALUES], npids;
+	unsigned int uids[NR_FILTER_MAX_VALUES], nuids;
+	const char *comm;
+	char *containers[NR_FILTER_MAX_VALUES];
+	int ncontainers;
+	char **command; /* after "--": run it and record it alone */
 };
 
 enum options_result {

@@ -518,6 +518,45 @@ err_free:
 	return err;
 }
 
+int pcapng_append(struct pcapng **out, int dirfd, const char *relpath,
+		  uint32_t snaplen)
+{
+	uint8_t h[12];
+	struct pcapng *png;
+	struct stat st;
+	int fd, err;
+
+	png = pcapng_alloc();
+	if (!png)
+		return -ENOMEM;
+	fd = open_beneath(dirfd, relpath, O_RDWR, 0);
+	if (fd < 0) {
+		err = fd;
+		goto err_free;
+	}
+	err = -EBADMSG;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    pread(fd, h, sizeof(h), 0) != sizeof(h) || get32(h) != BT_SHB ||
+	    get32(h + 8) != BYTE_ORDER_MAGIC)
+		goto err_close;
+	png->snaplen = snaplen;
+	err = size_for_snaplen(png, snaplen);
+	if (!err && lseek(fd, 0, SEEK_END) < 0)
+		err = -errno;
+	if (err)
+		goto err_close;
+	err = open_stream(png, fd);
+	if (err)
+		goto err_free;
+	*out = png;
+	return 0;
+err_close:
+	close(fd);
+err_free:
+	pcapng_free(png);
+	return err;
+}
+
 int pcapng_write(struct pcapng *png, const struct pcapng_packet *pkt)
 {
 	uint16_t clen = 0;

@@ -87,6 +87,13 @@ int pcapng_create(struct pcapng **out, int dirfd, const char *relpath,
  * length starting with an IDB, leaving the file alone.
  */
 int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath);
+/*
+ * Re-open a file this process made and closed cleanly, to append to it:
+ * only its first block is checked, so it costs the same for any size (the
+ * open-file LRU re-opens files all the time).  @snaplen as at creation.
+ */
+int pcapng_append(struct pcapng **out, int dirfd, const char *relpath,
+		  uint32_t snaplen);
 int pcapng_write(struct pcapng *png, const struct pcapng_packet *pkt);
 int pcapng_write_stats(struct pcapng *png, const struct pcapng_stats *st);
 int pcapng_flush(struct pcapng *png);

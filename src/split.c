@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container.h"
 #include "hashtab.h"
 #include "log.h"
 #include "options.h"
@@ -17,6 +16,7 @@
  */
 struct route_key {
 	__u64 cgroup_id;
+	__u64 start_ns;
 	__u32 tgid;
 	__u32 owned;
 };
@@ -24,15 +24,14 @@ struct route_key {
 struct split {
 	unsigned int mode;
 	struct filecache *fc;
-	const struct cgroup_root *root;
-	struct hashtab *routes;	    /* route_key -> outfile */
-	struct hashtab *containers; /* cgroup id -> label */
+	struct ctrcache *containers;
+	struct hashtab *routes;	   /* route_key -> outfile */
 	struct route_key last_key; /* consecutive packets mostly share a file */
 	struct outfile *last;
 };
 
 int split_new(struct split **out, unsigned int mode, struct filecache *fc,
-	      const struct cgroup_root *root)
+	      struct ctrcache *containers)
 {
 	struct split *s = calloc(1, sizeof(*s));
 
@@ -40,22 +39,14 @@ int split_new(struct split **out, unsigned int mode, struct filecache *fc,
 		return -ENOMEM;
 	s->mode = mode;
 	s->fc = fc;
-	s->root = root;
+	s->containers = containers;
 	s->routes = hashtab_new(sizeof(struct route_key));
-	s->containers = hashtab_new(sizeof(__u64));
-	if (!s->routes || !s->containers) {
-		split_free(s);
+	if (!s->routes) {
+		free(s);
 		return -ENOMEM;
 	}
 	*out = s;
 	return 0;
-}
-
-static void free_value(const void *key, void *value, void *arg)
-{
-	(void)key;
-	(void)arg;
-	free(value);
 }
 
 void split_free(struct split *s)
@@ -63,9 +54,6 @@ void split_free(struct split *s)
 	if (!s)
 		return;
 	hashtab_free(s->routes);
-	if (s->containers)
-		hashtab_each(s->containers, free_value, NULL);
-	hashtab_free(s->containers);
 	free(s);
 }
 
@@ -85,45 +73,6 @@ void split_process_stem(char *out, size_t len, const struct nr_record *r,
 		snprintf(out, len, "%s", name);
 }
 
-/* A container's short id, "host", or "cgroup-<id>" if the path is gone. */
-static char *container_label(const struct split *s, __u64 cgroup_id)
-{
-	char path[4096], label[NR_NAME_MAX + 1];
-	struct container_ref ref;
-	int err;
-
-	err = cgroup_path_of(s->root, cgroup_id, path, sizeof(path));
-	if (err) {
-		pr_debug("cgroup %llu: %s", (unsigned long long)cgroup_id,
-			 strerror(-err));
-		snprintf(label, sizeof(label), "cgroup-%llu",
-			 (unsigned long long)cgroup_id);
-	} else if (!container_from_cgroup(path, &ref)) {
-		snprintf(label, sizeof(label), "host");
-	} else if (ref.runtime == CTR_LXC) {
-		sanitize_name(label, ref.id, strlen(ref.id));
-	} else {
-		snprintf(label, sizeof(label), "%.12s", ref.id);
-	}
-	return strdup(label);
-}
-
-static const char *container_of(struct split *s, __u64 cgroup_id)
-{
-	char *label = hashtab_get(s->containers, &cgroup_id);
-
-	if (label)
-		return label;
-	label = container_label(s, cgroup_id);
-	if (!label)
-		return NULL;
-	if (hashtab_put(s->containers, &cgroup_id, label)) {
-		free(label);
-		return NULL;
-	}
-	return label;
-}
-
 static void route_key_of(const struct split *s, const struct nr_record *r,
 			 struct route_key *k)
 {
@@ -135,6 +84,7 @@ static void route_key_of(const struct split *s, const struct nr_record *r,
 		return;
 	k->owned = 1;
 	k->tgid = r->tgid;
+	k->start_ns = r->start_ns;
 }
 
 static struct outfile *new_route(struct split *s, const struct nr_record *r)
@@ -143,9 +93,12 @@ static struct outfile *new_route(struct split *s, const struct nr_record *r)
 	char stem[NR_NAME_MAX + 16];
 
 	if (s->mode & SPLIT_CONTAINER) {
-		ctr = container_of(s, r->cgroup_id);
-		if (!ctr)
+		const struct ctr_info *ci =
+			ctrcache_get(s->containers, r->cgroup_id);
+
+		if (!ci)
 			return NULL;
+		ctr = ci->label;
 	}
 	if (s->mode & (SPLIT_PROCESS | SPLIT_COMMAND))
 		split_process_stem(stem, sizeof(stem), r,

@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#include "cgroup.h"
+#include "ctrcache.h"
 #include "filecache.h"
 #include "netrec.h"
 
@@ -17,7 +17,7 @@
 struct split;
 
 int split_new(struct split **out, unsigned int mode, struct filecache *fc,
-	      const struct cgroup_root *root);
+	      struct ctrcache *containers);
 /* NULL if the file could not be made (already logged). */
 struct outfile *split_route(struct split *s, const struct nr_record *r);
 void split_free(struct split *s);

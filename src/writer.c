@@ -10,10 +10,13 @@
 #include <string.h>
 
 #include "clock.h"
-#include "filecache.h"
+#include "context.h"
 #include "counter.h"
+#include "ctrcache.h"
+#include "filecache.h"
 #include "log.h"
 #include "pcapfile.h"
+#include "proc.h"
 #include "reader.h"
 #include "reorder.h"
 #include "split.h"
@@ -27,10 +30,15 @@
 #define REORDER_MAX_WAIT_NS (1000ULL * 1000000)
 #define FLUSH_NS (1000ULL * 1000000)
 #define WAIT_MS 10
+/* Processes whose context is kept: a busy host's worth. */
+#define PROC_CACHE_MAX 4096
 
 struct writer {
 	struct writer_config cfg;
 	struct filecache *fc;
+	struct ctrcache *containers;
+	struct proc_cache *procs;
+	struct context *context; /* NULL: no per-packet comments */
 	struct split *split;
 	struct reorder *reorder;
 	struct queue *q;
@@ -52,10 +60,20 @@ int writer_new(struct writer **out, const struct writer_config *cfg)
 	if (!w)
 		return -ENOMEM;
 	w->cfg = *cfg;
-	err = filecache_open(&w->fc, cfg->outdir, cfg->max_open, cfg->snaplen);
+	err = filecache_open(&w->fc, cfg->outdir, cfg->max_open, &cfg->spec);
 	if (err)
 		goto err;
-	err = split_new(&w->split, cfg->split, w->fc, cfg->cgroup_root);
+	err = -ENOMEM;
+	w->containers = ctrcache_new(cfg->cgroup_root, "/");
+	w->procs = proc_cache_new(PROC_CACHE_MAX);
+	if (!w->containers || !w->procs)
+		goto err;
+	if (cfg->spec.format == FORMAT_PCAPNG && cfg->context) {
+		w->context = context_new(w->procs, w->containers);
+		if (!w->context)
+			goto err;
+	}
+	err = split_new(&w->split, cfg->split, w->fc, w->containers);
 	if (err)
 		goto err;
 	w->reorder = reorder_new();
@@ -73,25 +91,34 @@ err:
 static void write_record(struct writer *w, struct qrec *qr)
 {
 	const struct nr_record *r = &qr->r;
-	uint8_t *frame = (uint8_t *)(qr + 1);
+	struct pcapng_packet pkt = {
+		.ts_ns = wallclock_ns(&w->clock, r->ts_ns),
+		.data = (uint8_t *)(qr + 1),
+		.caplen = PCAP_NULL_HDR_LEN + r->caplen,
+		.len = PCAP_NULL_HDR_LEN + r->len,
+		.dir = r->dir == NR_DIR_IN ? PCAPNG_DIR_IN : PCAPNG_DIR_OUT,
+		.has_pid = r->flags & NR_F_OWNER,
+		.pid = r->tgid,
+		.tid = r->tid,
+		.has_drops = true,
+		.drops = qr->lost_before,
+	};
 	struct outfile *f;
-	struct timespec ts;
-	uint32_t caplen = PCAP_NULL_HDR_LEN + r->caplen;
 
 	if (r->ts_ns < w->last_ts)
 		counter_add(&w->out_of_order, 1);
 	else
 		w->last_ts = r->ts_ns;
-	pcap_null_header(frame, r->family);
-	ts = wallclock_from_mono(&w->clock, r->ts_ns);
+	pcap_null_header((uint8_t *)(qr + 1), r->family);
+	if (w->context)
+		pkt.comment = context_comment(w->context, r, &pkt.comment_len);
 	f = split_route(w->split, r);
-	if (!f || filecache_write(w->fc, f, &ts, frame, caplen,
-				  PCAP_NULL_HDR_LEN + r->len)) {
+	if (!f || filecache_write(w->fc, f, &pkt)) {
 		counter_add(&w->write_errors, 1);
 		return;
 	}
 	counter_add(&w->packets, 1);
-	counter_add(&w->bytes, caplen);
+	counter_add(&w->bytes, pkt.caplen);
 }
 
 /* Move what the reader has published into the reorder window. */
@@ -211,6 +238,9 @@ void writer_free(struct writer *w)
 		return;
 	split_free(w->split);
 	filecache_close(w->fc);
+	context_free(w->context);
+	proc_cache_free(w->procs);
+	ctrcache_free(w->containers);
 	reorder_free(w->reorder);
 	free(w);
 }

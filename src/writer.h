@@ -5,14 +5,15 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "format.h"
 #include "queue.h"
 
 struct writer_config {
 	const char *outdir;
 	unsigned int split; /* enum split_mode bits */
 	unsigned int max_open;
-	uint32_t
-		snaplen; /* file header snapshot length, link header included */
+	struct format_spec spec; /* format; snaplen with the link header */
+	bool context;		 /* pcapng: per-packet owner comments */
 	const struct cgroup_root *cgroup_root;
 };
 
@@ -20,8 +21,7 @@ struct writer_stats {
 	uint64_t packets; /* written to files */
 	uint64_t bytes;	  /* captured bytes written, link headers included */
 	uint64_t write_errors; /* packets lost to output errors */
-	uint64_t out_of_order; /* released before an older record (window
-				  overrun) */
+	uint64_t out_of_order; /* released before an older record */
 	unsigned int files;
 };
 

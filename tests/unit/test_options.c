@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "netrec.h"
+#include "format.h"
 #include "options.h"
 #include "tap.h"
 
@@ -290,7 +291,38 @@ static void test_bad(void)
 	BAD("--truncate-all=yes", "--truncate-all=yes");
 	BAD("stray argument", "foo");
 	BAD("stray argument after options", "-v", "foo");
-	BAD("stray argument after --", "--", "foo");
+	ok(PARSE("--", "foo", "-v") == OPTIONS_RUN && o.command &&
+		   !strcmp(o.command[0], "foo") &&
+		   !strcmp(o.command[1], "-v") && !o.command[2] &&
+		   o.verbosity == 0,
+	   "after --, the rest is the command to run, options included");
+	ok(PARSE("-w", "d", "--", "curl", "http://x/") == OPTIONS_RUN &&
+		   !strcmp(o.outdir, "d") && !strcmp(o.command[0], "curl"),
+	   "options, then -- COMMAND ARGS");
+	ok(PARSE("--") == OPTIONS_RUN && !o.command, "-- alone: no command");
+
+	/* Filters and formats. */
+	ok(PARSE("--pid", "12", "--pid", "34", "--uid", "0", "--comm", "curl",
+		 "--container", "abcd", "--container", "web") == OPTIONS_RUN &&
+		   o.npids == 2 && o.pids[0] == 12 && o.pids[1] == 34 &&
+		   o.nuids == 1 && o.uids[0] == 0 && !strcmp(o.comm, "curl") &&
+		   o.ncontainers == 2 && !strcmp(o.containers[1], "web"),
+	   "--pid (twice), --uid, --comm, --container (twice)");
+	ok(PARSE("--format", "pcapng", "--no-context") == OPTIONS_RUN &&
+		   o.format == FORMAT_PCAPNG && o.no_context,
+	   "--format pcapng --no-context");
+	ok(PARSE0() == OPTIONS_RUN && o.format == FORMAT_PCAP &&
+		   !o.no_context && !o.npids && !o.nuids && !o.comm &&
+		   !o.ncontainers && !o.command,
+	   "defaults: pcap, context on, no filters, no command");
+	BAD("--format pcapx", "--format", "pcapx");
+	BAD("--pid 0", "--pid", "0");
+	BAD("--pid abc", "--pid", "abc");
+	BAD("--uid -1", "--uid", "-1");
+	BAD("--comm ''", "--comm", "");
+	BAD("--comm longer than 15 bytes", "--comm", "0123456789abcdef");
+	BAD("--container ''", "--container", "");
+	BAD("a stray argument (a command needs --)", "curl");
 	BAD("an option after a stray argument", "foo", "-v");
 	BAD("bad value before --help", "-s", "abc", "--help");
 

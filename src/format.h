@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NR_FORMAT_H
+#define NR_FORMAT_H
+
+#include <stdint.h>
+
+#include "pcapng.h"
+
+/*
+ * The two file formats behind one interface.  A packet is described as
+ * for pcapng; pcap files keep only its time, lengths and bytes.
+ */
+enum out_format {
+	FORMAT_PCAP = 0,
+	FORMAT_PCAPNG,
+};
+
+struct format_spec {
+	enum out_format format;
+	uint32_t snaplen;		  /* the file's, link header included */
+	const struct pcapng_section *shb; /* pcapng only */
+};
+
+struct format_file;
+
+/* As pcapfile_create(): beneath @dirfd, no symlinks, never replacing. */
+int format_create(struct format_file **out, const struct format_spec *spec,
+		  int dirfd, const char *relpath);
+/* Re-open a file made by format_create() and closed cleanly. */
+int format_append(struct format_file **out, const struct format_spec *spec,
+		  int dirfd, const char *relpath);
+int format_write(struct format_file *ff, const struct pcapng_packet *pkt);
+int format_flush(struct format_file *ff);
+/* @st: pcapng writes it as an Interface Statistics Block; may be NULL. */
+int format_close(struct format_file *ff, const struct pcapng_stats *st);
+/* ".pcap" or ".pcapng" */
+const char *format_ext(enum out_format format);
+
+#endif
