@@ -7,13 +7,12 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <linux/openat2.h>
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
 
 #include "log.h"
 #include "pcapfile.h"
+#include "safeopen.h"
 
 /* BSD's AF_INET6 as LINKTYPE_NULL readers know it (NetBSD/OpenBSD). */
 #define BSD_AF_INET6 24
@@ -31,20 +30,6 @@ void pcap_null_header(uint8_t hdr[PCAP_NULL_HDR_LEN], int family)
 	uint32_t af = family == 6 ? BSD_AF_INET6 : AF_INET;
 
 	memcpy(hdr, &af, sizeof(af));
-}
-
-/* openat() that refuses symlinks anywhere and paths leaving @dirfd. */
-static int open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
-{
-	struct open_how how = {
-		.flags = flags | O_CLOEXEC,
-		.mode = mode,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
 }
 
 static struct pcapfile *pcapfile_alloc(uint32_t snaplen)

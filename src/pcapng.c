@@ -7,10 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <linux/openat2.h>
 
 #include "pcapng.h"
+#include "safeopen.h"
 
 #define BT_SHB 0x0A0D0D0A
 #define BT_IDB 1
@@ -158,20 +157,6 @@ static size_t str_opt_size(const char *s)
 static uint8_t *put_str_opt(uint8_t *p, uint16_t code, const char *s)
 {
 	return s ? put_opt(p, code, s, opt_len(s, strlen(s))) : p;
-}
-
-/* openat() that refuses symlinks anywhere and paths leaving @dirfd. */
-static int open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
-{
-	struct open_how how = {
-		.flags = flags | O_CLOEXEC,
-		.mode = mode,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
 }
 
 static int ensure_blk(struct pcapng *png, size_t size)
@@ -474,11 +459,28 @@ static int walk(struct pcapng *png, int fd, off_t size, off_t *end)
 	return 0;
 }
 
-int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath)
+/* Checks the file's first block only: the cheap test for our own files. */
+static int check_header(int fd)
+{
+	uint8_t h[12];
+
+	if (pread(fd, h, sizeof(h), 0) != sizeof(h) || get32(h) != BT_SHB ||
+	    get32(h + 8) != BYTE_ORDER_MAGIC)
+		return -EBADMSG;
+	return 0;
+}
+
+/*
+ * Open an existing file for appending.  @full: read it all, check every
+ * block and cut off one a crash left half-written; else trust all but the
+ * first block and take @snaplen as the file's.
+ */
+static int open_existing(struct pcapng **out, int dirfd, const char *relpath,
+			 bool full, uint32_t snaplen)
 {
 	struct pcapng *png;
 	struct stat st;
-	off_t end = 0;
+	off_t end;
 	int fd, err;
 
 	png = pcapng_alloc();
@@ -497,7 +499,9 @@ int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath)
 		err = -EINVAL;
 		goto err_close;
 	}
-	err = walk(png, fd, st.st_size, &end);
+	end = st.st_size;
+	png->snaplen = snaplen;
+	err = full ? walk(png, fd, st.st_size, &end) : check_header(fd);
 	if (!err && end < st.st_size && ftruncate(fd, end))
 		err = -errno;
 	if (!err && lseek(fd, end, SEEK_SET) < 0)
@@ -518,43 +522,15 @@ err_free:
 	return err;
 }
 
+int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath)
+{
+	return open_existing(out, dirfd, relpath, true, 0);
+}
+
 int pcapng_append(struct pcapng **out, int dirfd, const char *relpath,
 		  uint32_t snaplen)
 {
-	uint8_t h[12];
-	struct pcapng *png;
-	struct stat st;
-	int fd, err;
-
-	png = pcapng_alloc();
-	if (!png)
-		return -ENOMEM;
-	fd = open_beneath(dirfd, relpath, O_RDWR, 0);
-	if (fd < 0) {
-		err = fd;
-		goto err_free;
-	}
-	err = -EBADMSG;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    pread(fd, h, sizeof(h), 0) != sizeof(h) || get32(h) != BT_SHB ||
-	    get32(h + 8) != BYTE_ORDER_MAGIC)
-		goto err_close;
-	png->snaplen = snaplen;
-	err = size_for_snaplen(png, snaplen);
-	if (!err && lseek(fd, 0, SEEK_END) < 0)
-		err = -errno;
-	if (err)
-		goto err_close;
-	err = open_stream(png, fd);
-	if (err)
-		goto err_free;
-	*out = png;
-	return 0;
-err_close:
-	close(fd);
-err_free:
-	pcapng_free(png);
-	return err;
+	return open_existing(out, dirfd, relpath, false, snaplen);
 }
 
 int pcapng_write(struct pcapng *png, const struct pcapng_packet *pkt)
