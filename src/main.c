@@ -183,9 +183,6 @@ static int start(struct session *s)
 	err = capture_open(&s->cap, &cc, &s->root);
 	if (err)
 		return err;
-	err = select_cgroups(s);
-	if (err)
-		return err;
 	err = writer_new(&s->writer, &wc);
 	if (err)
 		return err;
@@ -193,6 +190,9 @@ static int start(struct session *s)
 	if (!s->queue)
 		return -ENOMEM;
 	err = writer_start(s->writer, s->queue);
+	if (err)
+		return err;
+	err = select_cgroups(s);
 	if (err)
 		return err;
 	/* The perf buffers must exist before a packet program can fire. */
@@ -334,7 +334,8 @@ int main(int argc, char **argv)
 	}
 	if (stop(&s) && !err)
 		err = -EIO;
-	if (s.cap)
+	/* Counts mean something only once capture had started. */
+	if (s.reader)
 		print_counts(&s);
 	cleanup(&s);
 	return err ? 1 : 0;

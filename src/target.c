@@ -202,6 +202,12 @@ bool target_cmd_exited(struct target_cmd *tc, int *status)
 
 void target_cmd_cleanup(struct target_cmd *tc, const struct cgroup_root *root)
 {
+	if (tc->go_fd >= 0 && tc->pid > 0) {
+		/* Recording never started: the command must not run. */
+		kill(tc->pid, SIGKILL);
+		waitpid(tc->pid, NULL, 0);
+		tc->pid = 0;
+	}
 	target_cmd_go(tc);
 	/* Stopped before the command ended: it keeps running, unwatched. */
 	if (tc->pid > 0)

@@ -41,7 +41,10 @@ int target_cmd_start(struct target_cmd *tc, const struct cgroup_root *root,
 void target_cmd_go(struct target_cmd *tc);
 /* Reap the command if it has exited: true with its wait status. */
 bool target_cmd_exited(struct target_cmd *tc, int *status);
-/* Remove the cgroup if it is empty (a daemon it left behind keeps it). */
+/*
+ * Remove the cgroup if it is empty (a daemon it left behind keeps it).  A
+ * command still held, because recording never started, is killed.
+ */
 void target_cmd_cleanup(struct target_cmd *tc, const struct cgroup_root *root);
 
 #endif
