@@ -66,6 +66,22 @@ struct {
 	__type(value, __u8);
 } filter_cgroups SEC(".maps");
 
+/* tgid -> its last exec; the least recently used go first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct nr_exec);
+} execs SEC(".maps");
+
+/* nr_exec is too big for the BPF stack: build it here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nr_exec);
+} exec_scratch SEC(".maps");
+
 /* BPF_F_CLONE: an accepted socket starts with its listener's owner. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -352,6 +368,33 @@ int netrec_existing(struct bpf_iter__task_file *ctx)
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (o && !o->tgid)
 		set_owner(o, task);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(netrec_exec, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	unsigned long start, end, len;
+	struct nr_exec *e;
+	__u32 zero = 0, tgid;
+
+	e = bpf_map_lookup_elem(&exec_scratch, &zero);
+	if (!e)
+		return 0;
+	tgid = BPF_CORE_READ(p, tgid);
+	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
+	bpf_probe_read_kernel_str(e->exe, sizeof(e->exe),
+				  BPF_CORE_READ(bprm, filename));
+	start = BPF_CORE_READ(p, mm, arg_start);
+	end = BPF_CORE_READ(p, mm, arg_end);
+	len = end > start ? end - start : 0;
+	if (len > NR_ARGS_LEN)
+		len = NR_ARGS_LEN;
+	e->args_len = 0;
+	if (len && !bpf_probe_read_user(e->args, len, (void *)start))
+		e->args_len = len;
+	bpf_map_update_elem(&execs, &tgid, e, BPF_ANY);
 	return 0;
 }
 

@@ -62,6 +62,22 @@ struct nr_record {
 	char comm[NR_COMM_LEN];
 };
 
+/*
+ * The last exec of a process, kept by the kernel so that a process that
+ * exits before user space can read /proc (a short curl) is still named by
+ * its program and arguments.
+ */
+#define NR_EXE_LEN 256
+#define NR_ARGS_LEN 512
+
+struct nr_exec {
+	__u64 start_ns; /* as nr_owner.start_ns: which process this was */
+	__u32 args_len; /* bytes of args: NUL-separated, as /proc/PID/cmdline */
+	__u32 pad;
+	char exe[NR_EXE_LEN]; /* the path execve() was given */
+	char args[NR_ARGS_LEN];
+};
+
 /* Per-CPU counters: the single value of the per-CPU counters array. */
 enum nr_counter {
 	NR_CNT_SEEN = 0,    /* IP packets that reached the hooks */

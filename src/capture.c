@@ -23,7 +23,7 @@
 struct capture {
 	struct netrec_bpf *skel;
 	struct bpf_link *ingress, *egress;
-	struct bpf_link *sock_create, *send, *recv;
+	struct bpf_link *sock_create, *send, *recv, *exec;
 	const struct cgroup_root *root;
 	int ncpus;
 };
@@ -116,6 +116,9 @@ static int load(struct capture *c, const struct capture_config *cfg,
 		skel->progs.netrec_recv,
 		optional && kernel_has_tracepoint("sock_recv_length"));
 	bpf_program__set_autoload(skel->progs.netrec_existing, optional);
+	bpf_program__set_autoload(
+		skel->progs.netrec_exec,
+		optional && kernel_has_tracepoint("sched_process_exec"));
 	err = netrec_bpf__load(skel);
 	if (err) {
 		netrec_bpf__destroy(skel);
@@ -146,6 +149,10 @@ static void attach_owner_refresh(struct capture *c)
 		c->recv = bpf_program__attach(s->progs.netrec_recv);
 	if (!c->send || !c->recv)
 		pr_warn("send/recv tracepoints unavailable: a socket handed to another process stays with its creator");
+	if (bpf_program__autoload(s->progs.netrec_exec))
+		c->exec = bpf_program__attach(s->progs.netrec_exec);
+	if (!c->exec)
+		pr_info("exec tracepoint unavailable: processes that exit before /proc is read are named by their comm only");
 }
 
 /* Run the task_file iterator once: it stamps sockets that have no owner. */
@@ -271,6 +278,11 @@ out:
 	return err;
 }
 
+int capture_execs_fd(const struct capture *c)
+{
+	return c->exec ? bpf_map__fd(c->skel->maps.execs) : -1;
+}
+
 int capture_filter_cgroup(struct capture *c, uint64_t cgroup_id)
 {
 	__u64 id = cgroup_id;
@@ -289,6 +301,7 @@ void capture_close(struct capture *c)
 	capture_detach_packets(c);
 	bpf_link__destroy(c->send);
 	bpf_link__destroy(c->recv);
+	bpf_link__destroy(c->exec);
 	bpf_link__destroy(c->sock_create);
 	netrec_bpf__destroy(c->skel);
 	free(c);

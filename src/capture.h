@@ -34,6 +34,8 @@ int capture_open(struct capture **out, const struct capture_config *cfg,
 /* The perf event array the reader drains. */
 int capture_events_fd(const struct capture *c);
 int capture_attach_packets(struct capture *c);
+/* The map of last execs (struct nr_exec by tgid), or -1 if not kept. */
+int capture_execs_fd(const struct capture *c);
 /* Stop recording packets: after this no new sample appears. */
 void capture_detach_packets(struct capture *c);
 int capture_counters(const struct capture *c, struct nr_counters *sum);

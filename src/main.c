@@ -183,6 +183,7 @@ static int start(struct session *s)
 	err = capture_open(&s->cap, &cc, &s->root);
 	if (err)
 		return err;
+	wc.execs_fd = capture_execs_fd(s->cap);
 	err = writer_new(&s->writer, &wc);
 	if (err)
 		return err;

@@ -54,6 +54,8 @@ struct proc_cache {
 	/* The last proc_cache_get(), to tie thread names to a process. */
 	uint32_t last_pid;
 	uint64_t last_start_ns;
+	proc_exec_fn exec_fn;
+	void *exec_arg;
 };
 
 static void lru_unlink(struct node *n)
@@ -493,6 +495,30 @@ static void format_args(char *dst, const char *raw, size_t n)
 	dst[o.len] = '\0';
 }
 
+void proc_cache_set_exec_source(struct proc_cache *pc, proc_exec_fn fn,
+				void *arg)
+{
+	pc->exec_fn = fn;
+	pc->exec_arg = arg;
+}
+
+/* The process is gone from /proc: its last exec may still name it. */
+static void fill_from_exec(struct proc_cache *pc, struct proc_info *info)
+{
+	char raw[CMDLINE_READ];
+	int n;
+
+	if (!pc->exec_fn)
+		return;
+	n = pc->exec_fn(pc->exec_arg, info->pid, info->start_ns, info->exe,
+			sizeof(info->exe), raw, sizeof(raw) - 1);
+	if (n < 0) {
+		info->exe[0] = '\0';
+		return;
+	}
+	format_args(info->args, raw, n);
+}
+
 static void fill_from_proc(struct proc_cache *pc, struct proc_entry *e)
 {
 	struct proc_info *info = &e->info;
@@ -504,6 +530,8 @@ static void fill_from_proc(struct proc_cache *pc, struct proc_entry *e)
 	dirfd = open_pid_dir(pc, info->pid, info->start_ns, &ppid);
 	if (dirfd < 0) {
 		e->retry = transient(dirfd);
+		if (!e->retry)
+			fill_from_exec(pc, info);
 		return;
 	}
 	info->ppid = (uint32_t)ppid;

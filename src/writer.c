@@ -7,7 +7,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "clock.h"
 #include "context.h"
@@ -52,6 +54,23 @@ struct writer {
 	_Atomic unsigned int files;
 };
 
+/* proc_exec_fn over the kernel's map of last execs. */
+static int exec_lookup(void *arg, uint32_t pid, uint64_t start_ns, char *exe,
+		       size_t exe_size, char *args, size_t args_size)
+{
+	const struct writer *w = arg;
+	struct nr_exec e;
+	size_t n;
+
+	if (bpf_map_lookup_elem(w->cfg.execs_fd, &pid, &e) ||
+	    e.start_ns != start_ns)
+		return -1;
+	snprintf(exe, exe_size, "%.*s", (int)sizeof(e.exe), e.exe);
+	n = e.args_len < args_size ? e.args_len : args_size;
+	memcpy(args, e.args, n);
+	return n;
+}
+
 int writer_new(struct writer **out, const struct writer_config *cfg)
 {
 	struct writer *w = calloc(1, sizeof(*w));
@@ -68,6 +87,8 @@ int writer_new(struct writer **out, const struct writer_config *cfg)
 	w->procs = proc_cache_new(PROC_CACHE_MAX);
 	if (!w->containers || !w->procs)
 		goto err;
+	if (cfg->execs_fd >= 0)
+		proc_cache_set_exec_source(w->procs, exec_lookup, w);
 	if (cfg->spec.format == FORMAT_PCAPNG && cfg->context) {
 		w->context = context_new(w->procs, w->containers);
 		if (!w->context)

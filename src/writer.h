@@ -14,6 +14,7 @@ struct writer_config {
 	unsigned int max_open;
 	struct format_spec spec; /* format; snaplen with the link header */
 	bool context;		 /* pcapng: per-packet owner comments */
+	int execs_fd;		 /* the kernel's last execs, or -1 */
 	const struct cgroup_root *cgroup_root;
 };
 
