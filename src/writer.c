@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The writer thread: queue -> reorder window -> split -> file.  Records stay
+ * The writer thread: queue -> reorder heap -> split -> file.  Records stay
  * in the queue until written; the reorder heap only holds pointers.
  */
 #include <errno.h>
