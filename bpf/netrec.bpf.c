@@ -384,6 +384,7 @@ int BPF_PROG(netrec_exec, struct task_struct *p, pid_t old_pid,
 		return 0;
 	tgid = BPF_CORE_READ(p, tgid);
 	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	bpf_probe_read_kernel_str(e->exe, sizeof(e->exe),
 				  BPF_CORE_READ(bprm, filename));
 	start = BPF_CORE_READ(p, mm, arg_start);

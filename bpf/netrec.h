@@ -73,7 +73,7 @@ struct nr_record {
 struct nr_exec {
 	__u64 start_ns; /* as nr_owner.start_ns: which process this was */
 	__u32 args_len; /* bytes of args: NUL-separated, as /proc/PID/cmdline */
-	__u32 pad;
+	__u32 ppid;
 	char exe[NR_EXE_LEN]; /* the path execve() was given */
 	char args[NR_ARGS_LEN];
 };

@@ -94,10 +94,13 @@ static void build(struct context *cx, const struct nr_record *r)
 			put(cx, "Args", pi->args);
 		}
 		put_u32(cx, "ThreadId", r->tid);
+		/* The main thread's name is the process's, in the record. */
 		put(cx, "ThreadName",
-		    proc_thread_name(cx->procs, r->tgid, r->tid));
+		    r->tid == r->tgid && pi
+			    ? pi->comm
+			    : proc_thread_name(cx->procs, r->tgid, r->tid));
 		put_u32(cx, "UserId", r->uid);
-		if (pi && pi->from_proc)
+		if (pi && pi->ppid)
 			put_u32(cx, "ParentPID", pi->ppid);
 	}
 	ci = ctrcache_get(cx->containers, r->cgroup_id);

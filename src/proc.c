@@ -510,8 +510,8 @@ static void fill_from_exec(struct proc_cache *pc, struct proc_info *info)
 
 	if (!pc->exec_fn)
 		return;
-	n = pc->exec_fn(pc->exec_arg, info->pid, info->start_ns, info->exe,
-			sizeof(info->exe), raw, sizeof(raw) - 1);
+	n = pc->exec_fn(pc->exec_arg, info->pid, info->start_ns, &info->ppid,
+			info->exe, sizeof(info->exe), raw, sizeof(raw) - 1);
 	if (n < 0) {
 		info->exe[0] = '\0';
 		return;
@@ -599,7 +599,9 @@ static void read_thread_name(struct proc_cache *pc, struct thread_entry *e)
 	close(dirfd);
 	if (n <= 0)
 		return;
-	n = (ssize_t)strcspn(buf, "\n");
+	/* Only the kernel's own newline: a name may hold one too. */
+	if (buf[n - 1] == '\n')
+		n--;
 	if ((size_t)n >= sizeof(e->name))
 		n = sizeof(e->name) - 1;
 	memcpy(e->name, buf, (size_t)n);

@@ -88,13 +88,14 @@ void proc_cache_set_root(struct proc_cache *pc, const char *root);
 
 /*
  * Where to look when /proc no longer has the process: the kernel's record
- * of its last exec.  The callback fills @exe (NUL-terminated) and @args
- * (NUL-separated, as /proc/PID/cmdline) for the process (@pid, @start_ns)
- * and returns the length of @args, or -1 if it knows nothing of it.
+ * of its last exec.  The callback fills @ppid, @exe (NUL-terminated) and
+ * @args (NUL-separated, as /proc/PID/cmdline) for the process (@pid,
+ * @start_ns) and returns the length of @args, or -1 if it knows nothing
+ * of it.
  */
 typedef int (*proc_exec_fn)(void *arg, uint32_t pid, uint64_t start_ns,
-			    char *exe, size_t exe_size, char *args,
-			    size_t args_size);
+			    uint32_t *ppid, char *exe, size_t exe_size,
+			    char *args, size_t args_size);
 void proc_cache_set_exec_source(struct proc_cache *pc, proc_exec_fn fn,
 				void *arg);
 

@@ -54,9 +54,26 @@ struct writer {
 	_Atomic unsigned int files;
 };
 
+/*
+ * /proc/PID/exe names the file, symlinks resolved; execve() was given a
+ * path, maybe through a symlink (python3 -> python3.11).  Resolve it the
+ * same way, except paths that mean something else from here (relative,
+ * or /proc/self/exe, which busybox uses to run its applets).
+ */
+static void canonical_exe(const char *given, char *out, size_t size)
+{
+	char *real = NULL;
+
+	if (given[0] == '/' && strncmp(given, "/proc/", 6))
+		real = realpath(given, NULL);
+	snprintf(out, size, "%s", real ? real : given);
+	free(real);
+}
+
 /* proc_exec_fn over the kernel's map of last execs. */
-static int exec_lookup(void *arg, uint32_t pid, uint64_t start_ns, char *exe,
-		       size_t exe_size, char *args, size_t args_size)
+static int exec_lookup(void *arg, uint32_t pid, uint64_t start_ns,
+		       uint32_t *ppid, char *exe, size_t exe_size, char *args,
+		       size_t args_size)
 {
 	const struct writer *w = arg;
 	struct nr_exec e;
@@ -65,7 +82,9 @@ static int exec_lookup(void *arg, uint32_t pid, uint64_t start_ns, char *exe,
 	if (bpf_map_lookup_elem(w->cfg.execs_fd, &pid, &e) ||
 	    e.start_ns != start_ns)
 		return -1;
-	snprintf(exe, exe_size, "%.*s", (int)sizeof(e.exe), e.exe);
+	*ppid = e.ppid;
+	e.exe[sizeof(e.exe) - 1] = '\0';
+	canonical_exe(e.exe, exe, exe_size);
 	n = e.args_len < args_size ? e.args_len : args_size;
 	memcpy(args, e.args, n);
 	return n;

@@ -783,14 +783,147 @@ check_dir_mode() {
 	is "$(mode_of "$1")" 700 "output directory $1 has mode 0700"
 }
 
+# ------------------------------------------------------ pcapng inspection -
+
+declare -gA PNG
+
+# png_check FILE: fill PNG[key] from "pngtool.py check" (see there).
+png_check() {
+	local k v
+	PNG=()
+	while IFS='=' read -r k v; do
+		PNG[$k]=$v
+	done < <(python3 "$PNGTOOL" check "$1")
+}
+
+# png_packets FILE: one JSON object per packet (see pngtool.py).
+png_packets() {
+	python3 "$PNGTOOL" packets "$1"
+}
+
+# png_count FILE CONDITION: how many packets of FILE satisfy CONDITION, a
+# jq expression over png_packets' objects (.dir, .src, .tcpflags,
+# .comments, ...).  "no file" if there is no FILE.
+png_count() {
+	[ -f "$1" ] || { echo "no file"; return; }
+	python3 "$PNGTOOL" packets "$1" | jq -s "map(select($2)) | length"
+}
+
+# png_comments FILE [CONDITION]: the distinct first comments of the
+# packets (that satisfy CONDITION), each as one JSON string per line.
+png_comments() {
+	[ -f "$1" ] || return 0
+	python3 "$PNGTOOL" packets "$1" |
+		jq -c "select(${2:-true}) | .comments[0] // empty" | sort -u
+}
+
+# png_pid_files DIR PID: .pcapng files (paths relative to DIR) of PID.
+png_pid_files() {
+	(cd "$1" 2>/dev/null && find . -type f \( -name "*-$2.pcapng" -o \
+		-name "*-$2.[0-9]*.pcapng" \) | sed 's|^\./||' | sort)
+}
+
+# png_file_of DIR PID NAME: file_of for .pcapng files.
+png_file_of() {
+	local f
+	f=$(png_pid_files "$1" "$2")
+	if [ -n "$f" ] && [ "$(printf '%s\n' "$f" | wc -l)" = 1 ]; then
+		printf '%s/%s' "$1" "$f"
+	else
+		printf '%s/%s' "$1" "$3"
+	fi
+}
+
+# png_where_is DIR STRING WANT DESC: where_is for the .pcapng files.
+png_where_is() {
+	local dir=$1 files=() got want
+	mapfile -d '' files < <(find "$dir" -type f -name '*.pcapng' -print0)
+	got=$(if [ "${#files[@]}" -gt 0 ]; then
+		python3 "$PNGTOOL" where "$2" "${files[@]}"
+	fi | while IFS=$'\t' read -r n path; do
+		printf '%s %s\n' "$n" "${path#"$dir"/}"
+	done | _canon_where)
+	want=$(printf '%s\n' "$3" | sed 's/, /\n/g' | _canon_where)
+	is "$got" "$want" "$4"
+}
+
+# check_pcapng_dir DIR [SNAPLEN]: every file in DIR is a .pcapng of mode
+# 0600 that capinfos opens and calls pcapng, with one section whose SHB
+# names this machine, its kernel and netrec, and whose comment starts with
+# "netrec: snapshot length"; one interface, link type NULL, if_tsresol 9,
+# snaplen SNAPLEN (default 65284); at least one ISB; packets in time
+# order, caplen <= len and <= snaplen; every packet with epb_flags giving
+# a direction and epb_dropcount 0; comments (when there are any) made only
+# of known "Key: value" lines, valid UTF-8, with epb_processid_threadid
+# on every packet with an owner, equal to the comment's PID and ThreadId.
+check_pcapng_dir() {
+	local dir=$1 snap=${2:-65284} f n=0 os
+	local -A badn=() badf=()
+	os="Linux $(uname -r)"
+	while IFS= read -r -d '' f <&3; do
+		n=$((n + 1))
+		[[ $f == *.pcapng ]] || _bad name "$f"
+		capinfos "$f" >/dev/null 2>&1 || _bad capinfos "$f"
+		[[ $(capinfos -t "$f" 2>/dev/null) =~ pcapng ]] ||
+			_bad filetype "$f: $(capinfos -t "$f" 2>&1 | tail -n 1)"
+		[ "$(mode_of "$f")" = 600 ] || _bad mode "$f ($(mode_of "$f"))"
+		png_check "$f"
+		if [ "${PNG[ok]:-0}" != 1 ]; then
+			_bad format "$f: ${PNG[error]:-unreadable}"
+			continue
+		fi
+		[ "${PNG[sections]}/${PNG[idbs]}/${PNG[other]}" = 1/1/0 ] ||
+			_bad format "$f: ${PNG[sections]} SHB, ${PNG[idbs]} IDB, ${PNG[other]} other blocks"
+		{ [ "${PNG[shb_hardware]:-}" = "$(uname -m)" ] &&
+			[ "${PNG[shb_os]:-}" = "$os" ] &&
+			[[ ${PNG[shb_userappl]:-} =~ ^netrec\ [0-9] ]] &&
+			[[ ${PNG[shb_comment]:-} == "netrec: snapshot length"* ]]; } ||
+			_bad shb "$f: hardware '${PNG[shb_hardware]:-}' os '${PNG[shb_os]:-}' userappl '${PNG[shb_userappl]:-}' comment '${PNG[shb_comment]:-}'"
+		[ "${PNG[linktype]}/${PNG[tsresol]}/${PNG[snaplen]}" = "0/9/$snap" ] ||
+			_bad idb "$f: linktype/tsresol/snaplen ${PNG[linktype]}/${PNG[tsresol]}/${PNG[snaplen]}"
+		[ "${PNG[isbs]}" -ge 1 ] || _bad isb "$f"
+		[ "${PNG[ts_sorted]}" = 1 ] || _bad ts_sorted "$f: ${PNG[bad]}"
+		[ "${PNG[cap_ok]}" = 1 ] || _bad cap_ok "$f: ${PNG[bad]}"
+		{ [ "${PNG[with_flags]}" = "${PNG[epbs]}" ] &&
+			[ $((PNG[dir_in] + PNG[dir_out])) = "${PNG[epbs]}" ]; } ||
+			_bad flags "$f: ${PNG[epbs]} packets, ${PNG[with_flags]} with flags, ${PNG[dir_in]} in, ${PNG[dir_out]} out"
+		[ "${PNG[with_drop]}/${PNG[drop_nonzero]}" = "${PNG[epbs]}/0" ] ||
+			_bad drop "$f: ${PNG[epbs]} packets, ${PNG[with_drop]} with epb_dropcount, ${PNG[drop_nonzero]} non-zero"
+		{ [ "${PNG[lines_ok]}" = "${PNG[with_comment]}" ] &&
+			[ "${PNG[comment_utf8]}" = "${PNG[with_comment]}" ]; } ||
+			_bad comment "$f: ${PNG[with_comment]} comments, ${PNG[lines_ok]} well-formed, ${PNG[comment_utf8]} UTF-8: ${PNG[bad]}"
+		[ "${PNG[with_comment]}" = 0 ] ||
+			[ "${PNG[with_pidtid]}/${PNG[pidtid_agree]}" = "${PNG[owned]}/${PNG[owned]}" ] ||
+			_bad pidtid "$f: ${PNG[owned]} packets with an owner, ${PNG[with_pidtid]} with option 8, ${PNG[pidtid_agree]} agreeing with the comment"
+	done 3< <(find "$dir" -type f -print0)
+	cmp_ok "$n" '>' 0 "$dir holds pcapng files"
+	_report name "every file is named *.pcapng"
+	_report capinfos "every file opens with capinfos"
+	_report filetype "capinfos -t calls every file pcapng"
+	_report mode "every file has mode 0600"
+	_report format "every file is one pcapng section with one interface, nothing else"
+	_report shb "every SHB: hardware $(uname -m), os '$os', userappl 'netrec <version>', comment 'netrec: snapshot length ...'"
+	_report idb "every IDB: link type NULL (0), if_tsresol 9, snaplen $snap"
+	_report isb "every file ends with (has) an Interface Statistics Block"
+	_report ts_sorted "timestamps are non-decreasing in every file"
+	_report cap_ok "captured length <= original length and <= snaplen in every packet"
+	_report flags "every packet has epb_flags with a direction (inbound or outbound)"
+	_report drop "every packet has epb_dropcount 0"
+	_report comment "every comment is UTF-8 'Key: value' lines, known keys, each at most once"
+	_report pidtid "every packet with an owner has epb_processid_threadid == the comment's PID/ThreadId"
+	return 0
+}
+
 # ------------------------------------------------------- python helpers ---
-# Two small Python programs the tests need, kept in this file so that the
+# Small Python programs the tests need, kept in this file so that the
 # test scripts and lib.sh are all there is to ship.  e2e_init writes them
-# into the work directory: $PCAPTOOL reads pcap files, $PEER makes traffic.
+# into the work directory: $PCAPTOOL reads pcap files, $PNGTOOL pcapng
+# files, $PEER makes traffic.
 
 _write_helpers() {
 	PCAPTOOL=$WORK/pcaptool.py
 	PEER=$WORK/peer.py
+	PNGTOOL=$WORK/pngtool.py
 	cat >"$PCAPTOOL" <<'PY'
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
@@ -1048,11 +1181,27 @@ the shell side can poll for them with a bounded wait instead of sleeping.
   bulk HOST PORT --bytes N
       One process, both ends: listen, connect to itself, send N bytes in
       large writes and read them all back on the accepted socket.
+  tcp-sink HOST PORT --ready F --done D [--delay SEC] [--rcvbuf N]
+           [--shut-first]
+      Listen (receive buffer N if given), accept one connection (with
+      --shut-first, send a FIN at once: shutdown(SHUT_WR)), wait SEC
+      before reading anything, then read to EOF, write the byte count to
+      D and close.
+  tcp-drop HOST PORT --bytes N --done D [--wait-eof]
+      Connect, queue up to N bytes without blocking (SO_LINGER off),
+      (with --wait-eof, wait for the peer's FIN), note how many bytes the
+      kernel took and how many it had not sent yet, close and exit at
+      once: the kernel sends the rest, and the FIN, on its own.  D gets
+      "queued Q unsent U closed_ns T".
+  http-slow HOST PORT --ready F [--delay SEC]
+      Accept one connection, read an HTTP request, wait SEC, answer
+      "200 OK" with a short body and close: keeps an HTTP client alive.
 """
 import argparse
 import ctypes
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -1174,6 +1323,81 @@ def bulk(a):
     s.close()
 
 
+def tcp_sink(a):
+    s = socket.socket(family(a.host), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.rcvbuf:
+        # Before listen(): the accepted socket inherits it, and with it
+        # the small window that makes the sender queue.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
+    s.bind((a.host, a.port))
+    s.listen(1)
+    atomic_write(a.ready, "listening\n")
+    c, _ = s.accept()
+    if a.shut_first:
+        c.shutdown(socket.SHUT_WR)
+    time.sleep(a.delay)
+    c.settimeout(WAIT_MAX)
+    n = 0
+    while True:
+        data = c.recv(1 << 16)
+        if not data:
+            break
+        n += len(data)
+    atomic_write(a.done, "%d\n" % n)
+    c.close()
+    s.close()
+
+
+def http_slow(a):
+    s = socket.socket(family(a.host), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a.host, a.port))
+    s.listen(1)
+    atomic_write(a.ready, "listening\n")
+    c, _ = s.accept()
+    c.settimeout(30)
+    req = b""
+    while b"\r\n\r\n" not in req:
+        data = c.recv(4096)
+        if not data:
+            sys.exit("peer: no HTTP request")
+        req += data
+    time.sleep(a.delay)
+    body = b"slow hello\n"
+    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+              % (len(body), body))
+    c.close()
+    s.close()
+
+
+SIOCOUTQNSD = 0x894B
+
+
+def tcp_drop(a):
+    import fcntl
+    c = socket.create_connection((a.host, a.port), timeout=30)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 0, 0))
+    c.setblocking(False)
+    chunk = b"D" * 65536
+    queued = 0
+    while queued < a.bytes:
+        try:
+            queued += c.send(chunk[:min(len(chunk), a.bytes - queued)])
+        except BlockingIOError:
+            break
+    if a.wait_eof:
+        c.setblocking(True)
+        c.settimeout(30)
+        if c.recv(1) != b"":
+            sys.exit("peer: data instead of the peer's FIN")
+    buf = fcntl.ioctl(c.fileno(), SIOCOUTQNSD, b"\0" * 4)
+    unsent = struct.unpack("i", buf)[0]
+    c.close()
+    atomic_write(a.done, "queued %d unsent %d closed_ns %d\n"
+                 % (queued, unsent, time.time_ns()))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
@@ -1205,6 +1429,19 @@ def main():
     sp.add_argument("--start")
     sp = add("bulk", bulk)
     sp.add_argument("--bytes", type=int, required=True)
+    sp = add("tcp-sink", tcp_sink)
+    sp.add_argument("--ready", required=True)
+    sp.add_argument("--done", required=True)
+    sp.add_argument("--delay", type=float, default=0.0)
+    sp.add_argument("--rcvbuf", type=int, default=0)
+    sp.add_argument("--shut-first", action="store_true")
+    sp = add("tcp-drop", tcp_drop)
+    sp.add_argument("--bytes", type=int, required=True)
+    sp.add_argument("--done", required=True)
+    sp.add_argument("--wait-eof", action="store_true")
+    sp = add("http-slow", http_slow)
+    sp.add_argument("--ready", required=True)
+    sp.add_argument("--delay", type=float, default=0.5)
     a = p.parse_args()
     a.fn(a)
 
@@ -1212,9 +1449,315 @@ def main():
 if __name__ == "__main__":
     main()
 PY
+	cat >"$PNGTOOL" <<'PY'
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Read netrec's pcapng files with nothing but the standard library.
+
+  pngtool.py check FILE          key=value lines: structure, the SHB, IDB
+                                 and ISB options, per-packet checks
+  pngtool.py packets FILE        one JSON object per Enhanced Packet Block
+  pngtool.py grep FILE STRING    number of packets whose bytes hold STRING
+  pngtool.py where STRING FILE...
+                                 "COUNT<TAB>FILE" for each FILE that has
+                                 packets holding STRING
+
+"packets" gives, per EPB: n (1-based), ts (ns, by if_tsresol), caplen, len,
+flags (epb_flags or null), dir (its direction bits: 0 unknown, 1 inbound,
+2 outbound), drop (epb_dropcount or null), pid and tid (option 8,
+epb_processid_threadid, or null), comments (opt_comment strings; bytes
+that are not UTF-8 shown as \\xNN by Python's backslashreplace), and what
+pcaptool.py's dump decodes of the data (src, dst, proto, sport, dport,
+tcpflags, paylen, ...).
+
+"check" counts, over the whole file: sections (SHBs), idbs, epbs, isbs,
+other (blocks of other types); ts_sorted, cap_ok (caplen <= len and <=
+the IDB's snaplen); with_flags, dir_in, dir_out; with_drop, drop_nonzero;
+with_pidtid; pidtid_agree (option 8 equals the comment's "PID:" and
+"ThreadId:" lines); with_comment; owned (comments with a "PID:" line);
+comment_utf8 (comments that are valid UTF-8); lines_ok (comments whose
+every line is "Key: value" with a key netrec writes, each key at most
+once, and no control byte but the line breaks); the SHB's options
+(shb_*), the first IDB's (linktype, snaplen, tsresol) and the last ISB's
+(isb_*).
+"""
+import json
+import os
+import re
+import signal
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcaptool  # noqa: E402  (its packet decoder)
+
+BT_SHB = 0x0A0D0D0A
+BT_IDB = 1
+BT_ISB = 5
+BT_EPB = 6
+KEYS = ("PID", "Cmd", "Args", "ThreadId", "ThreadName", "UserId",
+        "ParentPID", "ContainerId", "ContainerName", "ContainerImage",
+        "PodName", "PodNamespace")
+LINE = re.compile(r"^(%s): [^\x00-\x1f\x7f]*$" % "|".join(KEYS))
+
+
+class PngError(Exception):
+    pass
+
+
+def options(body, e):
+    out = []
+    off = 0
+    while off + 4 <= len(body):
+        code, ln = struct.unpack(e + "HH", body[off:off + 4])
+        off += 4
+        if code == 0:
+            break
+        if off + ln > len(body):
+            raise PngError("option %d overruns its block" % code)
+        out.append((code, body[off:off + ln]))
+        off += (ln + 3) & ~3
+    return out
+
+
+def text(v):
+    return v.decode("utf-8", "backslashreplace")
+
+
+def read_png(path):
+    """[(type, endian, body)] for every block; raises PngError."""
+    with open(path, "rb") as f:
+        data = f.read()
+    blocks = []
+    off = 0
+    e = None
+    while off < len(data):
+        if off + 12 > len(data):
+            raise PngError("truncated block header at offset %d" % off)
+        if data[off:off + 4] == b"\x0a\x0d\x0d\x0a":
+            magic = data[off + 8:off + 12]
+            if magic == b"\x4d\x3c\x2b\x1a":
+                e = "<"
+            elif magic == b"\x1a\x2b\x3c\x4d":
+                e = ">"
+            else:
+                raise PngError("bad byte-order magic at offset %d" % off)
+        elif e is None:
+            raise PngError("the file does not start with an SHB")
+        btype, blen = struct.unpack(e + "II", data[off:off + 8])
+        if blen < 12 or blen % 4 or off + blen > len(data):
+            raise PngError("block at offset %d: bad length %d" % (off, blen))
+        (trail,) = struct.unpack(e + "I", data[off + blen - 4:off + blen])
+        if trail != blen:
+            raise PngError("block at offset %d: trailing length %d != %d"
+                           % (off, trail, blen))
+        blocks.append((btype, e, data[off + 8:off + blen - 4]))
+        off += blen
+    return blocks
+
+
+def epb(body, e, n, resol):
+    ifid, hi, lo, caplen, olen = struct.unpack(e + "IIIII", body[:20])
+    if 20 + caplen > len(body):
+        raise PngError("packet %d: data overruns its block" % n)
+    pkt = body[20:20 + caplen]
+    p = {"n": n, "ifid": ifid, "ts": ((hi << 32) | lo) * resol,
+         "caplen": caplen, "len": olen, "flags": None, "dir": 0,
+         "drop": None, "pid": None, "tid": None, "comments": [], "raw": []}
+    for code, v in options(body[20 + ((caplen + 3) & ~3):], e):
+        if code == 1:
+            p["raw"].append(v)
+            p["comments"].append(text(v))
+        elif code == 2 and len(v) == 4:
+            (p["flags"],) = struct.unpack(e + "I", v)
+            p["dir"] = p["flags"] & 3
+        elif code == 4 and len(v) == 8:
+            (p["drop"],) = struct.unpack(e + "Q", v)
+        elif code == 8 and len(v) == 8:
+            p["pid"], p["tid"] = struct.unpack(e + "II", v)
+    d = pcaptool.parse((p["ts"], caplen, olen, pkt))
+    for k in ("fam", "ver", "proto", "src", "dst", "sport", "dport",
+              "tcpflags", "paylen", "icmptype"):
+        p[k] = d[k]
+    p["data"] = pkt
+    return p
+
+
+def walk(path):
+    """(summary dict, [packet dicts])"""
+    blocks = read_png(path)
+    s = {"sections": 0, "idbs": 0, "epbs": 0, "isbs": 0, "other": 0}
+    pkts = []
+    resol = 1000  # microseconds, the default
+    snaplen = 0
+    for btype, e, body in blocks:
+        if btype == BT_SHB:
+            s["sections"] += 1
+            s["shb_version"] = "%d.%d" % struct.unpack(e + "HH", body[4:8])
+            for code, v in options(body[16:], e):
+                key = {1: "shb_comment", 2: "shb_hardware", 3: "shb_os",
+                       4: "shb_userappl"}.get(code)
+                if key:
+                    s[key] = text(v)
+        elif btype == BT_IDB:
+            s["idbs"] += 1
+            linktype, _, snap = struct.unpack(e + "HHI", body[:8])
+            tsresol = 6
+            for code, v in options(body[8:], e):
+                if code == 9 and len(v) == 1:
+                    tsresol = v[0]
+            if s["idbs"] == 1:
+                s.update(linktype=linktype, snaplen=snap, tsresol=tsresol)
+                snaplen = snap
+                if tsresol & 0x80:
+                    raise PngError("binary if_tsresol %#x" % tsresol)
+                resol = 10 ** max(0, 9 - tsresol)
+        elif btype == BT_EPB:
+            if not s["idbs"]:
+                raise PngError("a packet before any IDB")
+            pkts.append(epb(body, e, len(pkts) + 1, resol))
+            pkts[-1]["snaplen"] = snaplen
+        elif btype == BT_ISB:
+            s["isbs"] += 1
+            s["isb_after_packets"] = len(pkts)
+            for code, v in options(body[12:], e):
+                key = {2: "isb_starttime", 3: "isb_endtime",
+                       4: "isb_ifrecv", 5: "isb_ifdrop"}.get(code)
+                if key and len(v) == 8:
+                    if code in (2, 3):
+                        hi, lo = struct.unpack(e + "II", v)
+                        s[key] = ((hi << 32) | lo) * resol
+                    else:
+                        (s[key],) = struct.unpack(e + "Q", v)
+        else:
+            s["other"] += 1
+    s["epbs"] = len(pkts)
+    return s, pkts
+
+
+def field_of(comment, key):
+    for line in comment.split("\n"):
+        if line.startswith(key + ": "):
+            return line[len(key) + 2:]
+    return None
+
+
+def check(path):
+    try:
+        s, pkts = walk(path)
+    except (OSError, PngError, struct.error) as err:
+        return {"ok": 0, "error": str(err).replace("\n", " ")}
+    out = {"ok": 1}
+    out.update(s)
+    c = dict(ts_sorted=1, cap_ok=1, with_flags=0, dir_in=0, dir_out=0,
+             with_drop=0, drop_nonzero=0, with_pidtid=0, pidtid_agree=0,
+             with_comment=0, owned=0, comment_utf8=0, lines_ok=0)
+    bad = []
+    last = None
+    for p in pkts:
+        if last is not None and p["ts"] < last and c["ts_sorted"]:
+            c["ts_sorted"] = 0
+            bad.append("ts_sorted: packet %d" % p["n"])
+        last = p["ts"]
+        if p["caplen"] > p["len"] or (p["snaplen"] and
+                                      p["caplen"] > p["snaplen"]):
+            if c["cap_ok"]:
+                bad.append("cap_ok: packet %d" % p["n"])
+            c["cap_ok"] = 0
+        c["with_flags"] += p["flags"] is not None
+        c["dir_in"] += p["dir"] == 1
+        c["dir_out"] += p["dir"] == 2
+        c["with_drop"] += p["drop"] is not None
+        c["drop_nonzero"] += bool(p["drop"])
+        c["with_pidtid"] += p["pid"] is not None
+        if p["comments"]:
+            c["with_comment"] += 1
+            cm = p["comments"][0]
+            try:
+                p["raw"][0].decode("utf-8")
+                c["comment_utf8"] += 1
+            except UnicodeDecodeError:
+                pass
+            lines = cm.split("\n")
+            keys = [ln.split(":", 1)[0] for ln in lines]
+            if (len(p["comments"]) == 1 and
+                    all(LINE.match(ln) for ln in lines) and
+                    len(keys) == len(set(keys))):
+                c["lines_ok"] += 1
+            elif len(bad) < 8:
+                bad.append("lines_ok: packet %d: %r" % (p["n"], cm[:300]))
+            c["owned"] += field_of(cm, "PID") is not None
+            if (p["pid"] is not None and
+                    field_of(cm, "PID") == str(p["pid"]) and
+                    field_of(cm, "ThreadId") == str(p["tid"])):
+                c["pidtid_agree"] += 1
+    out.update(c)
+    out["bad"] = "; ".join(bad)
+    return out
+
+
+def dumpable(p):
+    q = dict(p)
+    del q["raw"], q["data"], q["snaplen"]
+    return q
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("check", "packets", "grep", "where"):
+        sys.stderr.write(__doc__)
+        return 2
+    cmd = argv[1]
+    if cmd == "check":
+        for k, v in check(argv[2]).items():
+            if isinstance(v, str):
+                v = v.replace("\\", "\\\\").replace("\n", "\\n")
+            print("%s=%s" % (k, v))
+        return 0
+    if cmd == "where":
+        needle = argv[2].encode("utf-8", "surrogateescape")
+        rc = 0
+        for path in argv[3:]:
+            try:
+                _, pkts = walk(path)
+            except (OSError, PngError, struct.error) as err:
+                sys.stderr.write("pngtool: %s: %s\n" % (path, err))
+                rc = 1
+                continue
+            n = sum(1 for p in pkts if needle in p["data"])
+            if n:
+                print("%d\t%s" % (n, path))
+        return rc
+    try:
+        _, pkts = walk(argv[2])
+    except (OSError, PngError, struct.error) as err:
+        sys.stderr.write("pngtool: %s: %s\n" % (argv[2], err))
+        return 1
+    if cmd == "packets":
+        for p in pkts:
+            print(json.dumps(dumpable(p), ensure_ascii=False))
+        return 0
+    needle = argv[3].encode("utf-8", "surrogateescape") if len(argv) > 3 \
+        else b""
+    print(sum(1 for p in pkts if needle in p["data"]))
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main(sys.argv))
+PY
 }
 
 # ---------------------------------------------------------------- cleanup -
+
+# on_cleanup COMMAND [ARGS...]: run COMMAND at exit, after netrec is
+# stopped and before the test's processes, cgroups and namespaces are
+# removed; the last registered runs first.  For what lib.sh does not know
+# how to remove (containers, cgroup v1 directories, ...).
+_ON_CLEANUP=()
+on_cleanup() {
+	_ON_CLEANUP+=("$(printf '%q ' "$@")")
+}
 
 _cleanup() {
 	local rc=$? pid i ns cg
@@ -1225,6 +1768,9 @@ _cleanup() {
 		wait_until 10 proc_gone "$NR_PID" ||
 			kill -KILL "$NR_PID" 2>/dev/null
 	fi
+	for ((i = ${#_ON_CLEANUP[@]} - 1; i >= 0; i--)); do
+		eval "${_ON_CLEANUP[$i]}"
+	done
 	for ((i = ${#_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${_PIDS[$i]:-}
 		[ -n "$pid" ] && stop_pid "$pid"
