@@ -80,8 +80,9 @@ struct nr_exec {
 
 /* Per-CPU counters: the single value of the per-CPU counters array. */
 enum nr_counter {
-	NR_CNT_SEEN = 0,    /* IP packets that reached the hooks */
-	NR_CNT_RECORDED,    /* handed to the perf buffer */
+	NR_CNT_SEEN = 0, /* IP packets that reached the hooks */
+	NR_CNT_RECORDED, /* handed to the perf buffer (derived, see capture.c)
+			  */
 	NR_CNT_OUTPUT_FAIL, /* bpf_perf_event_output() failed: lost */
 	NR_CNT_FILTERED,    /* left out by --pid, --comm, --uid, --container */
 	NR_CNT_MAX,

@@ -273,6 +273,10 @@ int capture_counters(const struct capture *c, struct nr_counters *sum)
 	for (int cpu = 0; cpu < c->ncpus; cpu++)
 		for (int i = 0; i < NR_CNT_MAX; i++)
 			sum->v[i] += v[cpu].v[i];
+	/* The programs count only what they cannot derive. */
+	sum->v[NR_CNT_RECORDED] = sum->v[NR_CNT_SEEN] -
+				  sum->v[NR_CNT_OUTPUT_FAIL] -
+				  sum->v[NR_CNT_FILTERED];
 out:
 	free(v);
 	return err;
