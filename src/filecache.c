@@ -1,39 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Output files as chunks.  Each split key (a process, a container, ...) has
+ * at most one chunk being written, named "<final name>.part" so that
+ * nothing that globs *.pcap ever sees it half-written.  A chunk is finished
+ * (flushed, fsync'ed, renamed to its final name) when it reaches -C bytes,
+ * when its -G period ends, after --idle-close seconds without a packet, on
+ * SIGHUP, after a write error, and at exit.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include "filecache.h"
 #include "hashtab.h"
 #include "log.h"
+#include "recover.h"
 #include "sanitize.h"
 
 /* "sub/base" with room for both sanitised components. */
 #define STEM_MAX (2 * NR_NAME_MAX + 2)
-/* ... plus ".NNNN.pcapng". */
-#define REL_MAX (STEM_MAX + 24)
+/* ... plus ".YYYYMMDDTHHMMSSZ.NNNNNNNNNN.NNNN.pcapng.part". */
+#define REL_MAX (STEM_MAX + 64)
 #define MAX_DEDUP 10000
+#define PART ".part"
 
 struct outfile {
-	char stem[STEM_MAX];	     /* hash key: zero padded */
-	char rel[REL_MAX];	     /* path under the output directory */
-	struct format_file *ff;	     /* NULL while closed */
-	struct outfile *prev, *next; /* LRU list of open files */
-	struct pcapng_stats stats;   /* over the file's whole life */
-	int err;
+	char stem[STEM_MAX]; /* hash key: zero padded */
+	char final[REL_MAX]; /* the current chunk's name once finished */
+	char part[REL_MAX + sizeof(PART)]; /* ... and while it is written */
+	bool in_chunk; /* a chunk is being written (open or set aside) */
+	struct format_file *ff;	       /* NULL while closed */
+	struct outfile *prev, *next;   /* LRU list of open files */
+	struct outfile *aprev, *anext; /* list of files in a chunk */
+	struct pcapng_stats stats;     /* of the current chunk */
+	uint64_t bytes;		       /* of the current chunk */
+	uint64_t deadline_ns;	       /* -G: wall clock end of the chunk */
+	uint64_t last_write;	       /* monotonic, for --idle-close */
+	unsigned int seq;	       /* chunks made for this key */
+	char (*ring)[REL_MAX];	       /* -W: finished chunks, oldest first */
+	unsigned int nring;
 };
 
 struct filecache {
 	int dirfd;
 	struct format_spec spec;
+	struct chunk_policy policy;
 	unsigned int max_open;
 	unsigned int nopen;
-	struct outfile lru; /* head: most recent first */
+	struct outfile lru;    /* head: most recent first */
+	struct outfile active; /* files in a chunk */
 	struct hashtab *files;
+	unsigned int chunks; /* finished */
 	int last_logged_err;
 };
 
@@ -67,9 +90,11 @@ static int open_outdir(const char *dir)
 }
 
 int filecache_open(struct filecache **out, const char *dir,
-		   unsigned int max_open, const struct format_spec *spec)
+		   unsigned int max_open, const struct format_spec *spec,
+		   const struct chunk_policy *policy)
 {
 	struct filecache *fc = calloc(1, sizeof(*fc));
+	int err;
 
 	if (!fc)
 		return -ENOMEM;
@@ -80,15 +105,21 @@ int filecache_open(struct filecache **out, const char *dir,
 	}
 	fc->dirfd = open_outdir(dir);
 	if (fc->dirfd < 0) {
-		int err = fc->dirfd;
-
+		err = fc->dirfd;
 		hashtab_free(fc->files);
 		free(fc);
 		return err;
 	}
+	/* What a crashed run left half-written is finished first. */
+	err = recover_dir(fc->dirfd);
+	if (err > 0)
+		pr_info("finished %d chunk(s) an earlier run left in %s", err,
+			dir);
 	fc->spec = *spec;
+	fc->policy = *policy;
 	fc->max_open = max_open;
 	fc->lru.next = fc->lru.prev = &fc->lru;
+	fc->active.anext = fc->active.aprev = &fc->active;
 	*out = fc;
 	return 0;
 }
@@ -117,42 +148,200 @@ static void lru_push(struct filecache *fc, struct outfile *f)
 	fc->lru.next = f;
 }
 
-static int close_file(struct filecache *fc, struct outfile *f)
+/* Put a chunk aside for the open-file LRU: no fsync, appended to later. */
+static int set_aside(struct filecache *fc, struct outfile *f)
 {
-	int err = format_close(f->ff, f->stats.ifrecv ? &f->stats : NULL);
+	int err = format_close(f->ff, NULL, false);
 
 	f->ff = NULL;
 	lru_unlink(f);
 	fc->nopen--;
-	if (err) {
-		/* It may end in a partial record: never append to it again. */
-		log_error(fc, "error writing", f->rel, err);
-		f->err = err;
-	}
 	return err;
 }
 
 static void make_room(struct filecache *fc)
 {
-	while (fc->nopen >= fc->max_open && fc->lru.prev != &fc->lru)
-		close_file(fc, fc->lru.prev);
+	while (fc->nopen >= fc->max_open && fc->lru.prev != &fc->lru) {
+		struct outfile *f = fc->lru.prev;
+		int err = set_aside(fc, f);
+
+		if (err)
+			log_error(fc, "error writing", f->part, err);
+	}
 }
 
-/* Create the file under the first free name: stem.pcap, stem.1.pcap, ... */
-static int create_file(struct filecache *fc, struct outfile *f)
+static bool exists(struct filecache *fc, const char *rel)
+{
+	return !faccessat(fc->dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW);
+}
+
+/* UTC, ISO 8601 basic: sorts as text, valid in any file system. */
+static void utc_stamp(char *buf, size_t len, uint64_t ns)
+{
+	time_t t = ns / 1000000000ULL;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static bool rotating(const struct filecache *fc)
+{
+	return fc->policy.max_bytes || fc->policy.period_ns;
+}
+
+/*
+ * The first free final name for a new chunk: neither it nor its .part may
+ * exist.  Without rotation a key's chunks are stem.pcap, stem.1.pcap, ...;
+ * with it, stem.<start>.<seq>.pcap, so ls lists them in time order.
+ */
+static int pick_name(struct filecache *fc, struct outfile *f, uint64_t start)
 {
 	const char *ext = format_ext(fc->spec.format);
-	int err = -EEXIST;
+	char base[STEM_MAX + 32], stamp[20];
 
-	for (int n = 0; err == -EEXIST && n < MAX_DEDUP; n++) {
+	if (rotating(fc)) {
+		utc_stamp(stamp, sizeof(stamp), start);
+		snprintf(base, sizeof(base), "%s.%s.%u", f->stem, stamp,
+			 f->seq);
+	} else {
+		snprintf(base, sizeof(base), "%s", f->stem);
+	}
+	for (int n = 0; n < MAX_DEDUP; n++) {
 		if (n)
-			snprintf(f->rel, sizeof(f->rel), "%s.%d%s", f->stem, n,
+			snprintf(f->final, sizeof(f->final), "%s.%d%s", base, n,
 				 ext);
 		else
-			snprintf(f->rel, sizeof(f->rel), "%s%s", f->stem, ext);
-		err = format_create(&f->ff, &fc->spec, fc->dirfd, f->rel);
+			snprintf(f->final, sizeof(f->final), "%s%s", base, ext);
+		snprintf(f->part, sizeof(f->part), "%s" PART, f->final);
+		if (!exists(fc, f->final) && !exists(fc, f->part))
+			return 0;
 	}
-	return err;
+	return -EEXIST;
+}
+
+static void active_unlink(struct outfile *f)
+{
+	f->aprev->anext = f->anext;
+	f->anext->aprev = f->aprev;
+}
+
+static int start_chunk(struct filecache *fc, struct outfile *f, uint64_t ts)
+{
+	uint64_t period = fc->policy.period_ns;
+	int err = -EEXIST;
+
+	/* A name may be taken between the check and the create: retry. */
+	for (int tries = 0; err == -EEXIST && tries < 8; tries++) {
+		err = pick_name(fc, f, period ? ts - ts % period : ts);
+		if (!err)
+			err = format_create(&f->ff, &fc->spec, fc->dirfd,
+					    f->part);
+	}
+	if (err)
+		return err;
+	f->in_chunk = true;
+	f->seq++;
+	f->bytes = 0;
+	memset(&f->stats, 0, sizeof(f->stats));
+	/* Aligned to the wall clock: a 3600 s period ends on the hour. */
+	f->deadline_ns = period ? ts - ts % period + period : 0;
+	f->anext = fc->active.anext;
+	f->aprev = &fc->active;
+	fc->active.anext->aprev = f;
+	fc->active.anext = f;
+	lru_push(fc, f);
+	fc->nopen++;
+	pr_debug("new chunk %s", f->part);
+	return 0;
+}
+
+/* -W: keep the last @ring finished chunks of this key, delete older ones. */
+static void keep_ring(struct filecache *fc, struct outfile *f)
+{
+	unsigned int ring = fc->policy.ring;
+
+	if (!ring)
+		return;
+	if (!f->ring) {
+		f->ring = calloc(ring, sizeof(*f->ring));
+		if (!f->ring)
+			return;
+	}
+	if (f->nring == ring) {
+		if (unlinkat(fc->dirfd, f->ring[0], 0) && errno != ENOENT)
+			pr_warn("cannot delete %s: %s", f->ring[0],
+				strerror(errno));
+		else
+			pr_info("deleted %s (-W %u)", f->ring[0], ring);
+		memmove(f->ring, f->ring + 1, (ring - 1) * sizeof(*f->ring));
+		f->nring--;
+	}
+	snprintf(f->ring[f->nring++], REL_MAX, "%s", f->final);
+}
+
+/* Rename without ever replacing: a name taken meanwhile gets .N. */
+static int publish(struct filecache *fc, struct outfile *f)
+{
+	const char *ext = format_ext(fc->spec.format);
+	size_t stem = strlen(f->final) - strlen(ext);
+	char want[REL_MAX];
+
+	snprintf(want, sizeof(want), "%s", f->final);
+	for (int n = 1; n < MAX_DEDUP; n++) {
+		if (!renameat2(fc->dirfd, f->part, fc->dirfd, want,
+			       RENAME_NOREPLACE)) {
+			snprintf(f->final, sizeof(f->final), "%s", want);
+			return fsync(fc->dirfd) ? -errno : 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		snprintf(want, sizeof(want), "%.*s.%d%s", (int)stem, f->final,
+			 n, ext);
+	}
+	return -EEXIST;
+}
+
+/*
+ * Flushed, fsync'ed, renamed: only then is the chunk finished.  A chunk
+ * that failed may end in a partial record: recovery cuts it back first.
+ */
+static void finish_chunk(struct filecache *fc, struct outfile *f)
+{
+	char final[REL_MAX];
+	int err = 0;
+
+	/*
+	 * One set aside by the open-file LRU is opened again: it still
+	 * needs its statistics (pcapng) and an fsync.
+	 */
+	if (!f->ff && !format_append(&f->ff, &fc->spec, fc->dirfd, f->part)) {
+		lru_push(fc, f);
+		fc->nopen++;
+	}
+	if (f->ff) {
+		err = format_close(f->ff, f->stats.ifrecv ? &f->stats : NULL,
+				   true);
+		f->ff = NULL;
+		lru_unlink(f);
+		fc->nopen--;
+	}
+	active_unlink(f);
+	f->in_chunk = false;
+	if (err) {
+		log_error(fc, "error writing", f->part, err);
+		err = recover_file(fc->dirfd, f->part, final, sizeof(final));
+		if (err >= 0)
+			snprintf(f->final, sizeof(f->final), "%s", final);
+	} else {
+		err = publish(fc, f);
+	}
+	if (err < 0) {
+		log_error(fc, "cannot finish", f->part, err);
+		return;
+	}
+	fc->chunks++;
+	keep_ring(fc, f);
 }
 
 static int make_subdir(struct filecache *fc, const char *sub)
@@ -177,26 +366,18 @@ struct outfile *filecache_file(struct filecache *fc, const char *sub,
 		free(f);
 		return old;
 	}
-	make_room(fc);
 	err = sub ? make_subdir(fc, sub) : 0;
-	if (!err)
-		err = create_file(fc, f);
 	if (!err)
 		err = hashtab_put(fc->files, f->stem, f);
 	if (err) {
 		log_error(fc, "cannot create", f->stem, err);
-		if (f->ff)
-			format_close(f->ff, NULL);
 		free(f);
 		return NULL;
 	}
-	pr_debug("new file %s", f->rel);
-	lru_push(fc, f);
-	fc->nopen++;
 	return f;
 }
 
-static int ensure_open(struct filecache *fc, struct outfile *f)
+static int ensure_open(struct filecache *fc, struct outfile *f, uint64_t ts)
 {
 	int err;
 
@@ -208,35 +389,67 @@ static int ensure_open(struct filecache *fc, struct outfile *f)
 		return 0;
 	}
 	make_room(fc);
-	err = format_append(&f->ff, &fc->spec, fc->dirfd, f->rel);
-	if (err) {
-		log_error(fc, "cannot reopen", f->rel, err);
+	if (!f->in_chunk)
+		return start_chunk(fc, f, ts);
+	err = format_append(&f->ff, &fc->spec, fc->dirfd, f->part);
+	if (err)
 		return err;
-	}
 	lru_push(fc, f);
 	fc->nopen++;
 	return 0;
 }
 
 int filecache_write(struct filecache *fc, struct outfile *f,
-		    const struct pcapng_packet *pkt)
+		    const struct pcapng_packet *pkt, uint64_t now_mono)
 {
-	int err = f->err ? f->err : ensure_open(fc, f);
+	int err;
 
-	if (err)
+	/* A packet past the chunk's period opens the next one. */
+	if (f->in_chunk && f->deadline_ns && pkt->ts_ns >= f->deadline_ns)
+		finish_chunk(fc, f);
+	err = ensure_open(fc, f, pkt->ts_ns);
+	if (err) {
+		log_error(fc, "cannot write", f->in_chunk ? f->part : f->stem,
+			  err);
 		return err;
-	err = format_write(f->ff, pkt);
-	if (!err) {
-		if (!f->stats.ifrecv)
-			f->stats.start_ns = pkt->ts_ns;
-		f->stats.end_ns = pkt->ts_ns;
-		f->stats.ifrecv++;
-		if (pkt->has_drops)
-			f->stats.ifdrop += pkt->drops;
 	}
-	if (err)
-		close_file(fc, f); /* and takes no further packets */
-	return err;
+	err = format_write(f->ff, pkt);
+	if (err) {
+		/* Finish what is good; the next packet starts afresh. */
+		log_error(fc, "error writing", f->part, err);
+		finish_chunk(fc, f);
+		return err;
+	}
+	if (!f->stats.ifrecv)
+		f->stats.start_ns = pkt->ts_ns;
+	f->stats.end_ns = pkt->ts_ns;
+	f->stats.ifrecv++;
+	if (pkt->has_drops)
+		f->stats.ifdrop += pkt->drops;
+	f->bytes += pkt->caplen;
+	f->last_write = now_mono;
+	if (fc->policy.max_bytes && f->bytes >= fc->policy.max_bytes)
+		finish_chunk(fc, f);
+	return 0;
+}
+
+void filecache_tick(struct filecache *fc, uint64_t now_wall, uint64_t now_mono)
+{
+	uint64_t idle = fc->policy.idle_ns;
+	struct outfile *f, *next;
+
+	for (f = fc->active.anext; f != &fc->active; f = next) {
+		next = f->anext;
+		if ((f->deadline_ns && now_wall >= f->deadline_ns) ||
+		    (idle && now_mono - f->last_write >= idle))
+			finish_chunk(fc, f);
+	}
+}
+
+void filecache_finish_all(struct filecache *fc)
+{
+	while (fc->active.anext != &fc->active)
+		finish_chunk(fc, fc->active.anext);
 }
 
 void filecache_flush(struct filecache *fc)
@@ -244,40 +457,33 @@ void filecache_flush(struct filecache *fc)
 	for (struct outfile *f = fc->lru.next; f != &fc->lru; f = f->next) {
 		int err = format_flush(f->ff);
 
-		if (err) {
-			log_error(fc, "error writing", f->rel, err);
-			f->err = err;
-		}
+		if (err)
+			log_error(fc, "error writing", f->part, err);
 	}
 }
 
 static void free_file(const void *key, void *value, void *arg)
 {
+	struct outfile *f = value;
+
 	(void)key;
 	(void)arg;
-	free(value);
+	free(f->ring);
+	free(f);
 }
 
-int filecache_close(struct filecache *fc)
+void filecache_close(struct filecache *fc)
 {
-	int err = 0;
-
 	if (!fc)
-		return 0;
-	while (fc->lru.next != &fc->lru) {
-		int e = close_file(fc, fc->lru.next);
-
-		if (e && !err)
-			err = e;
-	}
+		return;
+	filecache_finish_all(fc);
 	hashtab_each(fc->files, free_file, NULL);
 	hashtab_free(fc->files);
 	close(fc->dirfd);
 	free(fc);
-	return err;
 }
 
 unsigned int filecache_count(const struct filecache *fc)
 {
-	return hashtab_count(fc->files);
+	return fc->chunks;
 }

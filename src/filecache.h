@@ -7,31 +7,48 @@
 #include "format.h"
 
 /*
- * The output directory and the capture files in it.  Files are created on
- * first use under names that never replace an existing file, and at most
- * max_open of them are open at once: the least recently written is closed
- * and re-opened for appending when its next packet comes.  Each close of
- * a pcapng file ends with its statistics so far.
+ * The output directory and the capture files in it, written as chunks (see
+ * filecache.c).  At most max_open files are open at once: the least
+ * recently written is closed and re-opened for appending when its next
+ * packet comes.
  */
 struct filecache;
 struct outfile;
 
-/* @spec is copied; what its pointers point to must outlive the cache. */
+/* When a chunk is finished and a new one begun; 0 means never. */
+struct chunk_policy {
+	uint64_t max_bytes; /* -C */
+	uint64_t period_ns; /* -G, aligned to the wall clock */
+	unsigned int ring;  /* -W: finished chunks kept per file */
+	uint64_t idle_ns;   /* --idle-close */
+};
+
+/*
+ * Opens (makes) the directory and finishes chunks a crashed run left
+ * there.  @spec and @policy are copied; what @spec points to must outlive
+ * the cache.
+ */
 int filecache_open(struct filecache **out, const char *dir,
-		   unsigned int max_open, const struct format_spec *spec);
+		   unsigned int max_open, const struct format_spec *spec,
+		   const struct chunk_policy *policy);
 /*
  * The file for @base (a sanitised name stem) in the subdirectory @sub
- * (sanitised too; NULL for none), created if new.  NULL on error, which
- * is logged.
+ * (sanitised too; NULL for none).  NULL on error, which is logged.
  */
 struct outfile *filecache_file(struct filecache *fc, const char *sub,
 			       const char *base);
+/* @now_mono: CLOCK_MONOTONIC, for --idle-close. */
 int filecache_write(struct filecache *fc, struct outfile *f,
-		    const struct pcapng_packet *pkt);
+		    const struct pcapng_packet *pkt, uint64_t now_mono);
+/* Finish chunks whose period ended or that sat idle, packets or not. */
+void filecache_tick(struct filecache *fc, uint64_t now_wall, uint64_t now_mono);
+/* Finish every chunk: new packets start new ones (SIGHUP). */
+void filecache_finish_all(struct filecache *fc);
 /* Push buffered data of every open file to the kernel. */
 void filecache_flush(struct filecache *fc);
-/* Close everything; returns the first error seen while closing. */
-int filecache_close(struct filecache *fc);
+/* Finish everything and free the cache. */
+void filecache_close(struct filecache *fc);
+/* Chunks finished so far. */
 unsigned int filecache_count(const struct filecache *fc);
 
 #endif

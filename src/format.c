@@ -75,21 +75,24 @@ int format_flush(struct format_file *ff)
 	return pcapfile_flush(ff->pcap);
 }
 
-int format_close(struct format_file *ff, const struct pcapng_stats *st)
+int format_close(struct format_file *ff, const struct pcapng_stats *st,
+		 bool sync)
 {
-	int err = 0;
+	int err = 0, e;
 
 	if (ff->format == FORMAT_PCAPNG) {
 		if (st)
 			err = pcapng_write_stats(ff->png, st);
-		int e = pcapng_close(ff->png);
-
-		err = err ? err : e;
+		if (!err && sync)
+			err = pcapng_sync(ff->png);
+		e = pcapng_close(ff->png);
 	} else {
-		err = pcapfile_close(ff->pcap);
+		if (sync)
+			err = pcapfile_sync(ff->pcap);
+		e = pcapfile_close(ff->pcap);
 	}
 	free(ff);
-	return err;
+	return err ? err : e;
 }
 
 const char *format_ext(enum out_format format)

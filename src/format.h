@@ -2,6 +2,7 @@
 #ifndef NR_FORMAT_H
 #define NR_FORMAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pcapng.h"
@@ -31,8 +32,13 @@ int format_append(struct format_file **out, const struct format_spec *spec,
 		  int dirfd, const char *relpath);
 int format_write(struct format_file *ff, const struct pcapng_packet *pkt);
 int format_flush(struct format_file *ff);
-/* @st: pcapng writes it as an Interface Statistics Block; may be NULL. */
-int format_close(struct format_file *ff, const struct pcapng_stats *st);
+/*
+ * @st: pcapng writes it as an Interface Statistics Block; may be NULL.
+ * @sync: fsync before closing (a finished chunk), or not (a file the
+ * open-file LRU puts aside, to be appended to later).
+ */
+int format_close(struct format_file *ff, const struct pcapng_stats *st,
+		 bool sync);
 /* ".pcap" or ".pcapng" */
 const char *format_ext(enum out_format format);
 

@@ -173,6 +173,12 @@ static int start(struct session *s)
 			.shb = &s->shb,
 		},
 		.context = !o->no_context,
+		.chunks = {
+			.max_bytes = o->rotate_bytes,
+			.period_ns = o->rotate_secs * 1000000000ULL,
+			.ring = o->ring,
+			.idle_ns = o->idle_close * 1000000000ULL,
+		},
 		.cgroup_root = &s->root,
 	};
 	int err;
@@ -271,6 +277,8 @@ static int wait_for_stop(struct session *s, const sigset_t *sigs)
 		sig = sigtimedwait(sigs, NULL, &tmo);
 		if (sig == SIGUSR1)
 			print_counts(s);
+		else if (sig == SIGHUP)
+			writer_finish_chunks(s->writer);
 		else if (sig == SIGINT || sig == SIGTERM)
 			return 0;
 		if (command_done(s))

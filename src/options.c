@@ -26,6 +26,7 @@ enum {
 	OPT_UID,
 	OPT_COMM,
 	OPT_CONTAINER,
+	OPT_IDLE_CLOSE,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +43,10 @@ static const struct option long_opts[] = {
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "file-size", required_argument, NULL, 'C' },
+	{ "rotate-seconds", required_argument, NULL, 'G' },
+	{ "file-count", required_argument, NULL, 'W' },
+	{ "idle-close", required_argument, NULL, OPT_IDLE_CLOSE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -69,6 +74,13 @@ static const char usage_text[] =
 	"      --truncate-all  apply the snaplen to DNS and ICMP too\n"
 	"                      (by default they are kept whole)\n"
 	"      --duration SECONDS  stop after this long\n"
+	"  -C SIZE             finish a file's chunk at SIZE: millions of bytes,\n"
+	"                      or with a k, m or g suffix KiB, MiB or GiB\n"
+	"  -G SECONDS          finish chunks every SECONDS, on the wall clock\n"
+	"                      (3600: on the hour), packets or not\n"
+	"  -W COUNT            keep the last COUNT finished chunks of each file\n"
+	"      --idle-close SECONDS  finish a chunk idle this long (default 60;\n"
+	"                      0: never)\n"
 	"  -B KIB              perf buffer size per CPU in KiB (default 8192;\n"
 	"                      less on machines with more than 8 CPUs)\n"
 	"      --max-open N    pcap files open at once at most (default 128)\n"
@@ -119,6 +131,40 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max,
 	if (errno || *end || v < min || v > max)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* tcpdump's -C: a bare number is millions of bytes; k, m, g are binary. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	unsigned long long unit = 1000000;
+	unsigned long v;
+	char num[32];
+	size_t n = strlen(s);
+
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'k':
+	case 'K':
+		unit = 1ULL << 10;
+		break;
+	case 'm':
+	case 'M':
+		unit = 1ULL << 20;
+		break;
+	case 'g':
+	case 'G':
+		unit = 1ULL << 30;
+		break;
+	default:
+		n++;
+	}
+	num[n - 1] = '\0';
+	if (parse_uint(num, 1, 1UL << 30, &v))
+		return -1;
+	*out = v * unit;
 	return 0;
 }
 
@@ -211,6 +257,7 @@ static void set_defaults(struct options *o)
 	o->snaplen = NR_MAX_CAPLEN;
 	o->buffer_kib = 0; /* the reader picks by the number of CPUs */
 	o->max_open = 128;
+	o->idle_close = 60;
 }
 
 static enum options_result parse_one(struct options *o, int c, const char *arg)
@@ -237,6 +284,33 @@ static enum options_result parse_one(struct options *o, int c, const char *arg)
 		break;
 	case OPT_TRUNCATE_ALL:
 		o->truncate_all = true;
+		break;
+	case 'C':
+		if (parse_size(arg, &o->rotate_bytes))
+			return usage_error(
+				"bad -C '%s': use a size such as 100 (millions of bytes), 512k, 64m or 2g",
+				arg);
+		break;
+	case 'G':
+		if (parse_uint(arg, 1, 31 * 86400, &v))
+			return usage_error(
+				"bad -G '%s': use seconds, from 1 to 2678400",
+				arg);
+		o->rotate_secs = v;
+		break;
+	case 'W':
+		if (parse_uint(arg, 1, 100000, &v))
+			return usage_error(
+				"bad -W '%s': use a count from 1 to 100000",
+				arg);
+		o->ring = v;
+		break;
+	case OPT_IDLE_CLOSE:
+		if (parse_uint(arg, 0, 31 * 86400, &v))
+			return usage_error(
+				"bad --idle-close '%s': use seconds (0: never)",
+				arg);
+		o->idle_close = v;
 		break;
 	case OPT_FORMAT:
 		if (!strcmp(arg, "pcap"))
@@ -326,8 +400,8 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 	set_defaults(o);
 	optind = 0; /* full reset: the unit tests parse many times */
 	opterr = 0; /* we say it ourselves, as "netrec:" */
-	while ((c = getopt_long(argc, argv, "+:w:s:B:qv", long_opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "+:w:s:B:C:G:W:qv", long_opts,
+				NULL)) != -1) {
 		if (c == ':' || c == '?')
 			return bad_option(c, argv[optind - 1]);
 		res = parse_one(o, c, optarg);

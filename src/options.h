@@ -34,6 +34,11 @@ struct options {
 	char *containers[NR_FILTER_MAX_VALUES];
 	int ncontainers;
 	char **command; /* after "--": run it and record it alone */
+	/* Chunks: 0 means never. */
+	unsigned long long rotate_bytes; /* -C */
+	unsigned long rotate_secs;	 /* -G */
+	unsigned int ring;		 /* -W */
+	unsigned long idle_close;	 /* --idle-close, seconds */
 };
 
 enum options_result {

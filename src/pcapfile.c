@@ -167,6 +167,15 @@ int pcapfile_flush(struct pcapfile *pf)
 	return pf->err;
 }
 
+int pcapfile_sync(struct pcapfile *pf)
+{
+	int err = pcapfile_flush(pf);
+
+	if (!err && fsync(fileno(pcap_dump_file(pf->dumper))))
+		pf->err = err = -errno;
+	return err;
+}
+
 int pcapfile_close(struct pcapfile *pf)
 {
 	/*

@@ -28,6 +28,8 @@ int pcapfile_reopen(struct pcapfile **out, int dirfd, const char *relpath,
 int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
 		   const uint8_t *frame, uint32_t caplen, uint32_t len);
 int pcapfile_flush(struct pcapfile *pf);
+/* Flush and fsync: the data is on disk when it returns 0. */
+int pcapfile_sync(struct pcapfile *pf);
 /* Flushes and closes; returns the first error the file had, if any. */
 int pcapfile_close(struct pcapfile *pf);
 

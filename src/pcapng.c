@@ -608,6 +608,15 @@ int pcapng_flush(struct pcapng *png)
 	return 0;
 }
 
+int pcapng_sync(struct pcapng *png)
+{
+	int err = pcapng_flush(png);
+
+	if (!err && fsync(fileno(png->f)))
+		err = io_error(png);
+	return err;
+}
+
 int pcapng_close(struct pcapng *png)
 {
 	int err = pcapng_flush(png);

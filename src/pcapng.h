@@ -97,6 +97,8 @@ int pcapng_append(struct pcapng **out, int dirfd, const char *relpath,
 int pcapng_write(struct pcapng *png, const struct pcapng_packet *pkt);
 int pcapng_write_stats(struct pcapng *png, const struct pcapng_stats *st);
 int pcapng_flush(struct pcapng *png);
+/* Flush and fsync: the data is on disk when it returns 0. */
+int pcapng_sync(struct pcapng *png);
 /* Flushes, closes and frees, whatever happens; returns the first error. */
 int pcapng_close(struct pcapng *png);
 

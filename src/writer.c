@@ -48,7 +48,9 @@ struct writer {
 	pthread_t thread;
 	bool started;
 	uint64_t last_ts;
+	uint64_t now; /* monotonic, once per loop */
 	uint64_t watermark;
+	_Atomic int finish_req; /* finish every chunk (SIGHUP) */
 	uint64_t last_flush;
 	counter_t packets, bytes, write_errors, out_of_order;
 	_Atomic unsigned int files;
@@ -98,7 +100,8 @@ int writer_new(struct writer **out, const struct writer_config *cfg)
 	if (!w)
 		return -ENOMEM;
 	w->cfg = *cfg;
-	err = filecache_open(&w->fc, cfg->outdir, cfg->max_open, &cfg->spec);
+	err = filecache_open(&w->fc, cfg->outdir, cfg->max_open, &cfg->spec,
+			     &cfg->chunks);
 	if (err)
 		goto err;
 	err = -ENOMEM;
@@ -153,7 +156,7 @@ static void write_record(struct writer *w, struct qrec *qr)
 	if (w->context)
 		pkt.comment = context_comment(w->context, r, &pkt.comment_len);
 	f = split_route(w->split, r);
-	if (!f || filecache_write(w->fc, f, &pkt)) {
+	if (!f || filecache_write(w->fc, f, &pkt, w->now)) {
 		counter_add(&w->write_errors, 1);
 		return;
 	}
@@ -226,10 +229,14 @@ static void *writer_main(void *arg)
 	w->last_flush = mono_now_ns();
 	do {
 		pull(w, WAIT_MS);
-		now = mono_now_ns();
+		now = w->now = mono_now_ns();
 		wallclock_tick(&w->clock, now);
 		final = queue_all_read(w->q);
 		push_out(w, now, final);
+		/* Requests and timers act between records, never inside one. */
+		if (atomic_exchange(&w->finish_req, 0))
+			filecache_finish_all(w->fc);
+		filecache_tick(w->fc, wallclock_ns(&w->clock, now), now);
 		if (now - w->last_flush >= FLUSH_NS) {
 			filecache_flush(w->fc);
 			w->last_flush = now;
@@ -251,16 +258,23 @@ int writer_start(struct writer *w, struct queue *q)
 	return err;
 }
 
+void writer_finish_chunks(struct writer *w)
+{
+	atomic_store(&w->finish_req, 1);
+}
+
 int writer_stop(struct writer *w)
 {
-	int err;
-
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	w->started = false;
-	err = filecache_close(w->fc);
-	w->fc = NULL;
-	return err;
+	if (w->fc) {
+		filecache_finish_all(w->fc);
+		atomic_store(&w->files, filecache_count(w->fc));
+		filecache_close(w->fc);
+		w->fc = NULL;
+	}
+	return counter_get(&w->write_errors) ? -EIO : 0;
 }
 
 void writer_stats(const struct writer *w, struct writer_stats *st)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "filecache.h"
 #include "format.h"
 #include "queue.h"
 
@@ -13,8 +14,9 @@ struct writer_config {
 	unsigned int split; /* enum split_mode bits */
 	unsigned int max_open;
 	struct format_spec spec; /* format; snaplen with the link header */
-	bool context;		 /* pcapng: per-packet owner comments */
-	int execs_fd;		 /* the kernel's last execs, or -1 */
+	struct chunk_policy chunks;
+	bool context; /* pcapng: per-packet owner comments */
+	int execs_fd; /* the kernel's last execs, or -1 */
 	const struct cgroup_root *cgroup_root;
 };
 
@@ -31,7 +33,12 @@ struct writer;
 /* Opens the output directory: errors here are the user's to fix. */
 int writer_new(struct writer **out, const struct writer_config *cfg);
 int writer_start(struct writer *w, struct queue *q);
-/* Waits until the queue is closed and drained, then closes every file. */
+/* Finish every chunk at the next chance; new packets start new ones. */
+void writer_finish_chunks(struct writer *w);
+/*
+ * Waits until the queue is closed and drained, then finishes every file.
+ * -EIO if any packet could not be written.
+ */
 int writer_stop(struct writer *w);
 void writer_stats(const struct writer *w, struct writer_stats *st);
 void writer_free(struct writer *w);

@@ -323,6 +323,28 @@ static void test_bad(void)
 	BAD("--comm longer than 15 bytes", "--comm", "0123456789abcdef");
 	BAD("--container ''", "--container", "");
 	BAD("a stray argument (a command needs --)", "curl");
+
+	/* Chunks, in tcpdump's units. */
+	ok(PARSE0() == OPTIONS_RUN && !o.rotate_bytes && !o.rotate_secs &&
+		   !o.ring && o.idle_close == 60,
+	   "defaults: no -C, -G or -W; --idle-close 60");
+	ok(PARSE("-C", "100", "-G", "3600", "-W", "5", "--idle-close", "0") ==
+			   OPTIONS_RUN &&
+		   o.rotate_bytes == 100000000ULL && o.rotate_secs == 3600 &&
+		   o.ring == 5 && o.idle_close == 0,
+	   "-C 100 is 100 million bytes, -G 3600, -W 5, --idle-close 0");
+	ok(PARSE("-C", "512k") == OPTIONS_RUN && o.rotate_bytes == 512 * 1024,
+	   "-C 512k is 512 KiB");
+	ok(PARSE("-C", "64M") == OPTIONS_RUN && o.rotate_bytes == 64ULL << 20,
+	   "-C 64M is 64 MiB");
+	ok(PARSE("-C", "2g") == OPTIONS_RUN && o.rotate_bytes == 2ULL << 30,
+	   "-C 2g is 2 GiB");
+	BAD("-C 0", "-C", "0");
+	BAD("-C 10x", "-C", "10x");
+	BAD("-C k", "-C", "k");
+	BAD("-G 0", "-G", "0");
+	BAD("-W 0", "-W", "0");
+	BAD("--idle-close -1", "--idle-close", "-1");
 	BAD("an option after a stray argument", "foo", "-v");
 	BAD("bad value before --help", "-s", "abc", "--help");
 
