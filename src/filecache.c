@@ -7,6 +7,7 @@
  * when its -G period ends, after --idle-close seconds without a packet, on
  * SIGHUP, after a write error, and at exit.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,6 +59,8 @@ struct filecache {
 	struct hashtab *files;
 	unsigned int chunks; /* finished */
 	int last_logged_err;
+	filecache_done_fn done;
+	void *done_arg;
 };
 
 static int open_outdir(const char *dir)
@@ -202,7 +205,8 @@ static int pick_name(struct filecache *fc, struct outfile *f, uint64_t start)
 
 	if (rotating(fc)) {
 		utc_stamp(stamp, sizeof(stamp), start);
-		snprintf(base, sizeof(base), "%s.%s.%u", f->stem, stamp,
+		/* Zero-padded: chunks of one second sort by number too. */
+		snprintf(base, sizeof(base), "%s.%s.%06u", f->stem, stamp,
 			 f->seq);
 	} else {
 		snprintf(base, sizeof(base), "%s", f->stem);
@@ -331,6 +335,8 @@ static void finish_chunk(struct filecache *fc, struct outfile *f)
 	if (err) {
 		log_error(fc, "error writing", f->part, err);
 		err = recover_file(fc->dirfd, f->part, final, sizeof(final));
+		if (!err && !*final)
+			return; /* it held nothing */
 		if (err >= 0)
 			snprintf(f->final, sizeof(f->final), "%s", final);
 	} else {
@@ -342,6 +348,8 @@ static void finish_chunk(struct filecache *fc, struct outfile *f)
 	}
 	fc->chunks++;
 	keep_ring(fc, f);
+	if (fc->done)
+		fc->done(fc->done_arg, f->final);
 }
 
 static int make_subdir(struct filecache *fc, const char *sub)
@@ -481,6 +489,43 @@ void filecache_close(struct filecache *fc)
 	hashtab_free(fc->files);
 	close(fc->dirfd);
 	free(fc);
+}
+
+void filecache_on_done(struct filecache *fc, filecache_done_fn fn, void *arg)
+{
+	fc->done = fn;
+	fc->done_arg = arg;
+}
+
+int filecache_chown(struct filecache *fc, uid_t uid, gid_t gid)
+{
+	struct outfile *f;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (fchown(fc->dirfd, uid, gid))
+		return -errno;
+	/* Subdirectories (containers) will take the user's new chunks. */
+	fd = openat(fc->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	while (d && (de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.')
+			fchownat(fc->dirfd, de->d_name, uid, gid,
+				 AT_SYMLINK_NOFOLLOW);
+	if (d)
+		closedir(d);
+	else if (fd >= 0)
+		close(fd);
+	for (f = fc->active.anext; f != &fc->active; f = f->anext)
+		if (fchownat(fc->dirfd, f->part, uid, gid, AT_SYMLINK_NOFOLLOW))
+			return -errno;
+	return 0;
+}
+
+int filecache_dirfd(const struct filecache *fc)
+{
+	return fc->dirfd;
 }
 
 unsigned int filecache_count(const struct filecache *fc)

@@ -3,6 +3,7 @@
 #define NR_FILECACHE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "format.h"
 
@@ -48,6 +49,16 @@ void filecache_finish_all(struct filecache *fc);
 void filecache_flush(struct filecache *fc);
 /* Finish everything and free the cache. */
 void filecache_close(struct filecache *fc);
+/* Called with each chunk's final path once it is finished. */
+typedef void (*filecache_done_fn)(void *arg, const char *relpath);
+void filecache_on_done(struct filecache *fc, filecache_done_fn fn, void *arg);
+/*
+ * -Z: give the directory, its subdirectories and the chunks being written
+ * to @uid, who will finish them.
+ */
+int filecache_chown(struct filecache *fc, uid_t uid, gid_t gid);
+/* The output directory, for those who work on finished chunks. */
+int filecache_dirfd(const struct filecache *fc);
 /* Chunks finished so far. */
 unsigned int filecache_count(const struct filecache *fc);
 

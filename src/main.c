@@ -20,6 +20,7 @@
 #include "options.h"
 #include "pcapfile.h"
 #include "queue.h"
+#include "privdrop.h"
 #include "reader.h"
 #include "target.h"
 #include "writer.h"
@@ -179,10 +180,23 @@ static int start(struct session *s)
 			.ring = o->ring,
 			.idle_ns = o->idle_close * 1000000000ULL,
 		},
+		.post = {
+			.compress_level = o->compress_level,
+			.command = o->postrotate[0] ? o->postrotate : NULL,
+			.retention = {
+				.max_total = o->max_total,
+				.min_free = o->min_free,
+				.min_free_pct = o->min_free_pct,
+			},
+		},
 		.cgroup_root = &s->root,
 	};
+	uid_t uid = 0;
+	gid_t gid = 0;
 	int err;
 
+	if (o->user && privdrop_lookup(o->user, &uid, &gid))
+		return -ENOENT;
 	err = cgroup_root_open(&s->root);
 	if (err)
 		return err;
@@ -208,9 +222,19 @@ static int start(struct session *s)
 	if (err)
 		return err;
 	err = capture_attach_packets(s->cap);
-	if (!err && s->opt->command)
+	if (err)
+		return err;
+	/* Files made from now on, and renames, are the user's to do. */
+	if (o->user) {
+		err = writer_give_output(s->writer, uid, gid);
+		if (!err)
+			err = privdrop_apply(o->user, uid, gid);
+		if (err)
+			return err;
+	}
+	if (s->opt->command)
 		target_cmd_go(&s->cmd);
-	return err;
+	return 0;
 }
 
 /* Tear down in data-flow order so nothing recorded is left behind. */
@@ -327,6 +351,8 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit must fail the write, not kill the recorder. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	err = start(&s);
 	if (!err) {

@@ -12,6 +12,7 @@
 #include "netrec.h"
 #include "format.h"
 #include "options.h"
+#include "retention.h"
 
 enum {
 	OPT_SPLIT = 256,
@@ -27,6 +28,9 @@ enum {
 	OPT_COMM,
 	OPT_CONTAINER,
 	OPT_IDLE_CLOSE,
+	OPT_COMPRESS,
+	OPT_MAX_TOTAL,
+	OPT_MIN_FREE,
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +51,11 @@ static const struct option long_opts[] = {
 	{ "rotate-seconds", required_argument, NULL, 'G' },
 	{ "file-count", required_argument, NULL, 'W' },
 	{ "idle-close", required_argument, NULL, OPT_IDLE_CLOSE },
+	{ "compress", optional_argument, NULL, OPT_COMPRESS },
+	{ "max-total", required_argument, NULL, OPT_MAX_TOTAL },
+	{ "min-free", required_argument, NULL, OPT_MIN_FREE },
+	{ "postrotate-command", required_argument, NULL, 'z' },
+	{ "relinquish-privileges", required_argument, NULL, 'Z' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -81,6 +90,11 @@ static const char usage_text[] =
 	"  -W COUNT            keep the last COUNT finished chunks of each file\n"
 	"      --idle-close SECONDS  finish a chunk idle this long (default 60;\n"
 	"                      0: never)\n"
+	"  -z COMMAND          run COMMAND FILE on each finished chunk (no shell)\n"
+	"      --compress[=LEVEL]  zstd finished chunks to .zst (default level 3)\n"
+	"      --max-total SIZE    delete the oldest finished chunks beyond SIZE\n"
+	"      --min-free SIZE|N%  ... or while less than this is free\n"
+	"  -Z USER             drop root for USER once capture is set up\n"
 	"  -B KIB              perf buffer size per CPU in KiB (default 8192;\n"
 	"                      less on machines with more than 8 CPUs)\n"
 	"      --max-open N    pcap files open at once at most (default 128)\n"
@@ -312,6 +326,41 @@ static enum options_result parse_one(struct options *o, int c, const char *arg)
 				arg);
 		o->idle_close = v;
 		break;
+	case 'z':
+		if (!*arg)
+			return usage_error("-z needs a command%s", "");
+		o->postrotate[0] = (char *)arg;
+		break;
+	case 'Z':
+		if (!*arg)
+			return usage_error("-Z needs a user name%s", "");
+		o->user = arg;
+		break;
+	case OPT_COMPRESS:
+		o->compress_level = 3;
+		if (arg && parse_uint(arg, 1, 19, &v))
+			return usage_error(
+				"bad --compress level '%s': use 1 (fast) to 19",
+				arg);
+		if (arg)
+			o->compress_level = v;
+		break;
+	case OPT_MAX_TOTAL:
+		if (parse_size(arg, &o->max_total))
+			return usage_error(
+				"bad --max-total '%s': use a size such as 500 (millions of bytes), 512m or 20g",
+				arg);
+		break;
+	case OPT_MIN_FREE: {
+		uint64_t bytes;
+
+		if (retention_parse_min_free(arg, &bytes, &o->min_free_pct))
+			return usage_error(
+				"bad --min-free '%s': use a size (as for -C) or a percentage such as 10%%",
+				arg);
+		o->min_free = bytes;
+		break;
+	}
 	case OPT_FORMAT:
 		if (!strcmp(arg, "pcap"))
 			o->format = FORMAT_PCAP;
@@ -400,7 +449,7 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 	set_defaults(o);
 	optind = 0; /* full reset: the unit tests parse many times */
 	opterr = 0; /* we say it ourselves, as "netrec:" */
-	while ((c = getopt_long(argc, argv, "+:w:s:B:C:G:W:qv", long_opts,
+	while ((c = getopt_long(argc, argv, "+:w:s:B:C:G:W:z:Z:qv", long_opts,
 				NULL)) != -1) {
 		if (c == ':' || c == '?')
 			return bad_option(c, argv[optind - 1]);

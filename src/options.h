@@ -39,6 +39,12 @@ struct options {
 	unsigned long rotate_secs;	 /* -G */
 	unsigned int ring;		 /* -W */
 	unsigned long idle_close;	 /* --idle-close, seconds */
+	int compress_level;		 /* --compress; 0: off */
+	unsigned long long max_total;	 /* --max-total */
+	unsigned long long min_free;	 /* --min-free, bytes */
+	unsigned int min_free_pct;	 /* --min-free, percent */
+	char *postrotate[2];		 /* -z COMMAND, as an argv */
+	const char *user;		 /* -Z */
 };
 
 enum options_result {

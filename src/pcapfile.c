@@ -89,6 +89,13 @@ int pcapfile_create(struct pcapfile **out, int dirfd, const char *relpath,
 		err = -EIO;
 		goto err_unlink;
 	}
+	/* The header on disk at once: even a file no packet reached is whole.
+	 */
+	if (pcap_dump_flush(pf->dumper)) {
+		err = errno ? -errno : -EIO;
+		pcap_dump_close(pf->dumper);
+		goto err_unlink;
+	}
 	*out = pf;
 	return 0;
 err_unlink:

@@ -194,6 +194,11 @@ static int finish(int pfd, const char *base, enum kind kind, off_t *cut)
 		err = -EINVAL;
 		goto out;
 	}
+	/* Made just before a crash, before its header reached the disk. */
+	if (!st.st_size) {
+		err = -ENODATA;
+		goto out;
+	}
 	if (kind == KIND_PCAP) {
 		err = pcap_end(fd, st.st_size, &end);
 		if (!err && end < st.st_size && ftruncate(fd, end))
@@ -292,6 +297,15 @@ int recover_file(int dirfd, const char *relpath, char *final, size_t final_len)
 		goto out;
 	}
 	err = finish(pfd, base, kind, &cut);
+	if (err == -ENODATA) {
+		/* Nothing to keep: no packet ever reached it. */
+		err = unlinkat(pfd, base, 0) ? -errno : 0;
+		if (!err)
+			pr_info("removed %s: empty, no packet had reached it",
+				relpath);
+		close(pfd);
+		return err;
+	}
 	if (!err)
 		err = rename_free(pfd, base, kind, relpath, plen, final,
 				  final_len);

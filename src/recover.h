@@ -24,7 +24,8 @@ int recover_dir(int dirfd);
 
 /*
  * The same for one file; @relpath is under @dirfd; @final receives the
- * relative path it was renamed to.  Exposed for tests.
+ * relative path it was renamed to, or "" when the file was empty (made just
+ * before a crash, before its header reached the disk) and was removed.
  *
  * Returns 0, -EBADMSG for a file that is not a capture (left alone), -ELOOP
  * for a symlink, -EINVAL for a name not ending in .pcap.part or

@@ -41,6 +41,7 @@ struct writer {
 	struct ctrcache *containers;
 	struct proc_cache *procs;
 	struct context *context; /* NULL: no per-packet comments */
+	struct postproc *post;
 	struct split *split;
 	struct reorder *reorder;
 	struct queue *q;
@@ -92,6 +93,14 @@ static int exec_lookup(void *arg, uint32_t pid, uint64_t start_ns,
 	return n;
 }
 
+static void chunk_done(void *arg, const char *relpath)
+{
+	struct writer *w = arg;
+
+	if (w->post)
+		postproc_submit(w->post, relpath);
+}
+
 int writer_new(struct writer **out, const struct writer_config *cfg)
 {
 	struct writer *w = calloc(1, sizeof(*w));
@@ -104,6 +113,12 @@ int writer_new(struct writer **out, const struct writer_config *cfg)
 			     &cfg->chunks);
 	if (err)
 		goto err;
+	w->cfg.post.dirfd = filecache_dirfd(w->fc);
+	w->cfg.post.dir = cfg->outdir;
+	err = postproc_start(&w->post, &w->cfg.post);
+	if (err)
+		goto err;
+	filecache_on_done(w->fc, chunk_done, w);
 	err = -ENOMEM;
 	w->containers = ctrcache_new(cfg->cgroup_root, "/");
 	w->procs = proc_cache_new(PROC_CACHE_MAX);
@@ -258,6 +273,11 @@ int writer_start(struct writer *w, struct queue *q)
 	return err;
 }
 
+int writer_give_output(struct writer *w, uid_t uid, gid_t gid)
+{
+	return filecache_chown(w->fc, uid, gid);
+}
+
 void writer_finish_chunks(struct writer *w)
 {
 	atomic_store(&w->finish_req, 1);
@@ -271,6 +291,10 @@ int writer_stop(struct writer *w)
 	if (w->fc) {
 		filecache_finish_all(w->fc);
 		atomic_store(&w->files, filecache_count(w->fc));
+		/* After-care of the last chunks first: it needs the directory.
+		 */
+		postproc_stop(w->post);
+		w->post = NULL;
 		filecache_close(w->fc);
 		w->fc = NULL;
 	}
@@ -291,6 +315,8 @@ void writer_free(struct writer *w)
 	if (!w)
 		return;
 	split_free(w->split);
+	postproc_stop(w->post);
+	w->post = NULL;
 	filecache_close(w->fc);
 	context_free(w->context);
 	proc_cache_free(w->procs);

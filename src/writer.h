@@ -3,10 +3,12 @@
 #define NR_WRITER_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 #include "filecache.h"
 #include "format.h"
+#include "postproc.h"
 #include "queue.h"
 
 struct writer_config {
@@ -15,8 +17,9 @@ struct writer_config {
 	unsigned int max_open;
 	struct format_spec spec; /* format; snaplen with the link header */
 	struct chunk_policy chunks;
-	bool context; /* pcapng: per-packet owner comments */
-	int execs_fd; /* the kernel's last execs, or -1 */
+	struct postproc_config post; /* dirfd and dir are filled in */
+	bool context;		     /* pcapng: per-packet owner comments */
+	int execs_fd;		     /* the kernel's last execs, or -1 */
 	const struct cgroup_root *cgroup_root;
 };
 
@@ -33,6 +36,8 @@ struct writer;
 /* Opens the output directory: errors here are the user's to fix. */
 int writer_new(struct writer **out, const struct writer_config *cfg);
 int writer_start(struct writer *w, struct queue *q);
+/* Hand the output directory to @uid, for -Z. */
+int writer_give_output(struct writer *w, uid_t uid, gid_t gid);
 /* Finish every chunk at the next chance; new packets start new ones. */
 void writer_finish_chunks(struct writer *w);
 /*

@@ -359,7 +359,8 @@ static void test_dir(void)
 	put_file(dfd, "swapped.pcap.part", swapped_pcap(), pe[2] + 20, NULL, 0);
 	add_done("swapped.pcap.part", "swapped.pcap", pe[2], 2);
 	add("short.pcap.part", NULL, false, 23, NULL, 0, 0);
-	add("empty.pcap.part", NULL, false, 0, NULL, 0, 0);
+	/* Empty: made just before a crash; nothing to keep, so removed. */
+	put_file(dfd, "empty.pcap.part", NULL, 0, NULL, 0);
 	add("garbage.pcap.part", NULL, false, 0, text, sizeof(text), 0);
 
 	/* pcapng, the same */
@@ -413,9 +414,12 @@ static void test_dir(void)
 	    symlinkat("hdr.pcap.part", dfd, "rel.pcap.part"))
 		printf("# symlink: %s\n", strerror(errno));
 
+	expected = 1; /* empty.pcap.part */
 	for (int i = 0; i < ncases; i++)
 		expected += cases[i].final != NULL;
 	got = recover_dir(dfd);
+	ok(!exists("empty.pcap.part") && !exists("empty.pcap"),
+	   "an empty chunk is removed, not renamed");
 	ok(got == expected, "recover_dir finished %d chunks (%d)", expected,
 	   got);
 	for (int i = 0; i < ncases; i++)

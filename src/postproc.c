@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "compress.h"
+#include "log.h"
+#include "postproc.h"
+
+#define PENDING_MAX 4096
+#define PATH_LEN 512
+/* Below capture and below the host's own work. */
+#define NICENESS 10
+
+struct postproc {
+	struct postproc_config cfg;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	char (*pending)[PATH_LEN];
+	unsigned int head, count;
+	bool stop;
+	unsigned long dropped;
+};
+
+/* -z: fork and exec, no shell: the path is one argument, never parsed. */
+static void run_command(struct postproc *pp, const char *relpath)
+{
+	char path[PATH_LEN + 4096], *argv[64];
+	int n = 0, status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", pp->cfg.dir, relpath);
+	for (char *const *a = pp->cfg.command; *a && n < 62; a++)
+		argv[n++] = *a;
+	argv[n++] = path;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid < 0) {
+		pr_warn("-z %s: %s", argv[0], strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		pr_debug("-z %s %s: done", argv[0], path);
+	else if (WIFEXITED(status))
+		pr_warn("-z %s %s exited with status %d", argv[0], path,
+			WEXITSTATUS(status));
+	else
+		pr_warn("-z %s %s was killed by signal %d", argv[0], path,
+			WTERMSIG(status));
+}
+
+static void process(struct postproc *pp, const char *relpath)
+{
+	char compressed[PATH_LEN];
+	int err;
+
+	if (pp->cfg.compress_level) {
+		err = compress_file(pp->cfg.dirfd, relpath,
+				    pp->cfg.compress_level, compressed,
+				    sizeof(compressed));
+		if (err)
+			pr_warn("cannot compress %s: %s", relpath,
+				strerror(-err));
+		else
+			relpath = compressed;
+	}
+	if (pp->cfg.command)
+		run_command(pp, relpath);
+}
+
+static bool retaining(const struct postproc *pp)
+{
+	const struct retention_policy *r = &pp->cfg.retention;
+
+	return r->max_total || r->min_free || r->min_free_pct;
+}
+
+static void *postproc_main(void *arg)
+{
+	struct postproc *pp = arg;
+	char relpath[PATH_LEN];
+
+	setpriority(PRIO_PROCESS, syscall(SYS_gettid), NICENESS);
+	if (retaining(pp))
+		retention_apply(pp->cfg.dirfd, &pp->cfg.retention);
+	for (;;) {
+		pthread_mutex_lock(&pp->lock);
+		while (!pp->count && !pp->stop)
+			pthread_cond_wait(&pp->cond, &pp->lock);
+		if (!pp->count) {
+			pthread_mutex_unlock(&pp->lock);
+			break;
+		}
+		memcpy(relpath, pp->pending[pp->head], PATH_LEN);
+		pp->head = (pp->head + 1) % PENDING_MAX;
+		pp->count--;
+		pthread_mutex_unlock(&pp->lock);
+		process(pp, relpath);
+		if (retaining(pp))
+			retention_apply(pp->cfg.dirfd, &pp->cfg.retention);
+	}
+	return NULL;
+}
+
+int postproc_start(struct postproc **out, const struct postproc_config *cfg)
+{
+	struct postproc *pp = calloc(1, sizeof(*pp));
+	int err;
+
+	if (!pp)
+		return -ENOMEM;
+	pp->pending = calloc(PENDING_MAX, PATH_LEN);
+	if (!pp->pending) {
+		free(pp);
+		return -ENOMEM;
+	}
+	pp->cfg = *cfg;
+	pthread_mutex_init(&pp->lock, NULL);
+	pthread_cond_init(&pp->cond, NULL);
+	err = -pthread_create(&pp->thread, NULL, postproc_main, pp);
+	if (err) {
+		free(pp->pending);
+		free(pp);
+		return err;
+	}
+	*out = pp;
+	return 0;
+}
+
+void postproc_submit(struct postproc *pp, const char *relpath)
+{
+	pthread_mutex_lock(&pp->lock);
+	if (pp->count == PENDING_MAX) {
+		/* The chunk is safe on disk; only its after-care is skipped. */
+		if (!pp->dropped++)
+			pr_warn("post-processing is %u chunks behind; %s and later ones are left as they are",
+				PENDING_MAX, relpath);
+	} else {
+		snprintf(pp->pending[(pp->head + pp->count) % PENDING_MAX],
+			 PATH_LEN, "%s", relpath);
+		pp->count++;
+		pthread_cond_signal(&pp->cond);
+	}
+	pthread_mutex_unlock(&pp->lock);
+}
+
+void postproc_stop(struct postproc *pp)
+{
+	if (!pp)
+		return;
+	pthread_mutex_lock(&pp->lock);
+	pp->stop = true;
+	pthread_cond_signal(&pp->cond);
+	pthread_mutex_unlock(&pp->lock);
+	pthread_join(pp->thread, NULL);
+	pthread_mutex_destroy(&pp->lock);
+	pthread_cond_destroy(&pp->cond);
+	free(pp->pending);
+	free(pp);
+}
