@@ -935,6 +935,11 @@ _write_helpers() {
   pcaptool.py where STRING FILE...
                                  "COUNT<TAB>FILE" for each FILE that has
                                  packets holding STRING
+  pcaptool.py chunks FILE...     per FILE, one tab-separated line: FILE,
+                                 ok (1 if it parses), packets, first and
+                                 last timestamp (ns), the sum of the
+                                 captured lengths, the last packet's
+                                 captured length, the file's size
 
 netrec writes nanosecond pcap, link-type NULL: each packet starts with a
 4-byte address family in host byte order (2 = IPv4, 24 = IPv6) and then the
@@ -949,6 +954,7 @@ IP header.  "check" verifies, for every packet:
   whole       captured length == original length (except for packets longer
               than the recorder's NR_MAX_CAPLEN, 65280 bytes of IP)
 """
+import os
 import signal
 import socket
 import struct
@@ -1114,10 +1120,24 @@ FIELDS = ("idx", "ts", "incl", "orig", "fam", "ver", "proto", "src", "dst",
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("check", "dump", "grep", "where"):
+    if len(argv) < 3 or argv[1] not in ("check", "dump", "grep", "where",
+                                        "chunks"):
         sys.stderr.write(__doc__)
         return 2
     cmd, path = argv[1], argv[2]
+    if cmd == "chunks":
+        for path in argv[2:]:
+            try:
+                _, pkts = read_pcap(path)
+                size = os.path.getsize(path)
+            except (OSError, PcapError):
+                print("%s\t0\t0\t0\t0\t0\t0\t0" % path)
+                continue
+            print("\t".join(str(x) for x in (
+                path, 1, len(pkts),
+                pkts[0][0] if pkts else 0, pkts[-1][0] if pkts else 0,
+                sum(p[1] for p in pkts), pkts[-1][1] if pkts else 0, size)))
+        return 0
     if cmd == "where":
         needle = argv[2].encode("utf-8", "surrogateescape")
         rc = 0
@@ -1174,10 +1194,10 @@ the shell side can poll for them with a bounded wait instead of sleeping.
   udp-recv HOST PORT --count N --ready F --done D
       Count datagrams until N arrived (or --timeout), write the count to D.
   udp-send HOST PORT --count N --size S --mark M [--interval SEC]
-           [--name COMM] [--start FILE]
+           [--name COMM] [--start FILE] [--linger SEC]
       Optionally rename the thread (prctl PR_SET_NAME) *before* making the
       socket, optionally wait for FILE, then send N datagrams of S bytes that
-      start with M.
+      start with M; with --linger, stay alive (and silent) SEC more.
   bulk HOST PORT --bytes N
       One process, both ends: listen, connect to itself, send N bytes in
       large writes and read them all back on the accepted socket.
@@ -1290,6 +1310,8 @@ def udp_send(a):
         s.sendto(payload, (a.host, a.port))
         if a.interval and i + 1 < a.count:
             time.sleep(a.interval)
+    if a.linger:
+        time.sleep(a.linger)
 
 
 def bulk(a):
@@ -1427,6 +1449,7 @@ def main():
     sp.add_argument("--interval", type=float, default=0.0)
     sp.add_argument("--name")
     sp.add_argument("--start")
+    sp.add_argument("--linger", type=float, default=0.0)
     sp = add("bulk", bulk)
     sp.add_argument("--bytes", type=int, required=True)
     sp = add("tcp-sink", tcp_sink)
@@ -1771,8 +1794,10 @@ _cleanup() {
 	for ((i = ${#_ON_CLEANUP[@]} - 1; i >= 0; i--)); do
 		eval "${_ON_CLEANUP[$i]}"
 	done
-	for ((i = ${#_PIDS[@]} - 1; i >= 0; i--)); do
-		pid=${_PIDS[$i]:-}
+	# By index: _forget_pid leaves holes, so ${#_PIDS[@]} is no bound.
+	local idx=("${!_PIDS[@]}")
+	for ((i = ${#idx[@]} - 1; i >= 0; i--)); do
+		pid=${_PIDS[${idx[$i]}]:-}
 		[ -n "$pid" ] && stop_pid "$pid"
 	done
 	for ((i = ${#_CGROUPS[@]} - 1; i >= 0; i--)); do
