@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -73,6 +74,11 @@ static void process(struct postproc *pp, const char *relpath)
 	char compressed[PATH_LEN];
 	int err;
 
+	/* Retention may have taken it while it waited: nothing to do. */
+	if (faccessat(pp->cfg.dirfd, relpath, F_OK, AT_SYMLINK_NOFOLLOW)) {
+		pr_debug("%s is gone before its post-processing", relpath);
+		return;
+	}
 	if (pp->cfg.compress_level) {
 		err = compress_file(pp->cfg.dirfd, relpath,
 				    pp->cfg.compress_level, compressed,
