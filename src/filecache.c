@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdbool.h>
@@ -61,9 +62,11 @@ struct filecache {
 	int last_logged_err;
 	filecache_done_fn done;
 	void *done_arg;
+	/* -Z: chunks made by root before the switch are the user's too. */
+	_Atomic long long owner; /* uid << 32 | gid, or -1 */
 };
 
-static int open_outdir(const char *dir)
+static int open_outdir(const char *dir, uid_t trusted)
 {
 	struct stat st;
 	int fd;
@@ -83,7 +86,9 @@ static int open_outdir(const char *dir)
 			       : strerror(errno));
 		return err;
 	}
-	if (fstat(fd, &st) || (st.st_uid != geteuid() && st.st_uid != 0)) {
+	/* -Z gave it to @trusted in an earlier run: that is fine too. */
+	if (fstat(fd, &st) || (st.st_uid != geteuid() && st.st_uid != 0 &&
+			       st.st_uid != trusted)) {
 		pr_err("output directory %s belongs to another user (uid %u); refusing to write there",
 		       dir, (unsigned int)st.st_uid);
 		close(fd);
@@ -106,7 +111,7 @@ int filecache_open(struct filecache **out, const char *dir,
 		free(fc);
 		return -ENOMEM;
 	}
-	fc->dirfd = open_outdir(dir);
+	fc->dirfd = open_outdir(dir, policy->trusted_uid);
 	if (fc->dirfd < 0) {
 		err = fc->dirfd;
 		hashtab_free(fc->files);
@@ -123,6 +128,7 @@ int filecache_open(struct filecache **out, const char *dir,
 	fc->max_open = max_open;
 	fc->lru.next = fc->lru.prev = &fc->lru;
 	fc->active.anext = fc->active.aprev = &fc->active;
+	atomic_init(&fc->owner, -1);
 	*out = fc;
 	return 0;
 }
@@ -201,7 +207,7 @@ static bool rotating(const struct filecache *fc)
 static int pick_name(struct filecache *fc, struct outfile *f, uint64_t start)
 {
 	const char *ext = format_ext(fc->spec.format);
-	char base[STEM_MAX + 32], stamp[20];
+	char base[STEM_MAX + 32], stamp[20], zst[REL_MAX + 8];
 
 	if (rotating(fc)) {
 		utc_stamp(stamp, sizeof(stamp), start);
@@ -218,7 +224,11 @@ static int pick_name(struct filecache *fc, struct outfile *f, uint64_t start)
 		else
 			snprintf(f->final, sizeof(f->final), "%s%s", base, ext);
 		snprintf(f->part, sizeof(f->part), "%s" PART, f->final);
-		if (!exists(fc, f->final) && !exists(fc, f->part))
+		snprintf(zst, sizeof(zst), "%s.zst", f->final);
+		/* Compressed, a finished chunk is name.zst: taken all the same.
+		 */
+		if (!exists(fc, f->final) && !exists(fc, f->part) &&
+		    !exists(fc, zst))
 			return 0;
 	}
 	return -EEXIST;
@@ -228,6 +238,15 @@ static void active_unlink(struct outfile *f)
 {
 	f->aprev->anext = f->anext;
 	f->anext->aprev = f->aprev;
+}
+
+static void give_chunk(struct filecache *fc, struct outfile *f)
+{
+	long long owner = atomic_load(&fc->owner);
+
+	if (owner >= 0 && !geteuid())
+		fchownat(fc->dirfd, f->part, owner >> 32, owner & 0xffffffff,
+			 AT_SYMLINK_NOFOLLOW);
 }
 
 static int start_chunk(struct filecache *fc, struct outfile *f, uint64_t ts)
@@ -244,6 +263,7 @@ static int start_chunk(struct filecache *fc, struct outfile *f, uint64_t ts)
 	}
 	if (err)
 		return err;
+	give_chunk(fc, f);
 	f->in_chunk = true;
 	f->seq++;
 	f->bytes = 0;
@@ -260,6 +280,34 @@ static int start_chunk(struct filecache *fc, struct outfile *f, uint64_t ts)
 	return 0;
 }
 
+/*
+ * The chunk may have been compressed meanwhile (name.zst), and a chunk with
+ * a .hold file beside it is never deleted.
+ */
+static void delete_oldest(struct filecache *fc, const char *name,
+			  unsigned int ring)
+{
+	char path[REL_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s.hold", name);
+	if (exists(fc, path)) {
+		pr_info("kept %s beyond -W %u: it is held", name, ring);
+		return;
+	}
+	for (int zst = 0; zst < 2; zst++) {
+		snprintf(path, sizeof(path), "%s%s", name, zst ? ".zst" : "");
+		if (!unlinkat(fc->dirfd, path, 0)) {
+			pr_info("deleted %s (-W %u)", path, ring);
+			return;
+		}
+		if (errno != ENOENT) {
+			pr_warn("cannot delete %s: %s", path, strerror(errno));
+			return;
+		}
+	}
+	/* Gone already: retention took it. */
+}
+
 /* -W: keep the last @ring finished chunks of this key, delete older ones. */
 static void keep_ring(struct filecache *fc, struct outfile *f)
 {
@@ -273,11 +321,7 @@ static void keep_ring(struct filecache *fc, struct outfile *f)
 			return;
 	}
 	if (f->nring == ring) {
-		if (unlinkat(fc->dirfd, f->ring[0], 0) && errno != ENOENT)
-			pr_warn("cannot delete %s: %s", f->ring[0],
-				strerror(errno));
-		else
-			pr_info("deleted %s (-W %u)", f->ring[0], ring);
+		delete_oldest(fc, f->ring[0], ring);
 		memmove(f->ring, f->ring + 1, (ring - 1) * sizeof(*f->ring));
 		f->nring--;
 	}
@@ -504,6 +548,7 @@ int filecache_chown(struct filecache *fc, uid_t uid, gid_t gid)
 	DIR *d;
 	int fd;
 
+	atomic_store(&fc->owner, (long long)uid << 32 | gid);
 	if (fchown(fc->dirfd, uid, gid))
 		return -errno;
 	/* Subdirectories (containers) will take the user's new chunks. */

@@ -22,6 +22,7 @@ struct chunk_policy {
 	uint64_t period_ns; /* -G, aligned to the wall clock */
 	unsigned int ring;  /* -W: finished chunks kept per file */
 	uint64_t idle_ns;   /* --idle-close */
+	uid_t trusted_uid;  /* -Z's user may own the directory; -1 if none */
 };
 
 /*

@@ -143,7 +143,7 @@ static int select_cgroups(struct session *s)
 	scan_containers(s);
 	if (!o->command)
 		return 0;
-	err = target_cmd_start(&s->cmd, &s->root, o->command);
+	err = target_cmd_start(&s->cmd, &s->root, o->command, o->user);
 	if (err)
 		return err;
 	s->have_cmd = true;
@@ -179,6 +179,7 @@ static int start(struct session *s)
 			.period_ns = o->rotate_secs * 1000000000ULL,
 			.ring = o->ring,
 			.idle_ns = o->idle_close * 1000000000ULL,
+			.trusted_uid = (uid_t)-1,
 		},
 		.post = {
 			.compress_level = o->compress_level,
@@ -197,6 +198,8 @@ static int start(struct session *s)
 
 	if (o->user && privdrop_lookup(o->user, &uid, &gid))
 		return -ENOENT;
+	if (o->user)
+		wc.chunks.trusted_uid = uid;
 	err = cgroup_root_open(&s->root);
 	if (err)
 		return err;

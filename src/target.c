@@ -14,6 +14,7 @@
 #include "container.h"
 #include "ctrmeta.h"
 #include "log.h"
+#include "privdrop.h"
 #include "target.h"
 
 struct scan {
@@ -125,8 +126,12 @@ static int make_cgroup(struct target_cmd *tc, const struct cgroup_root *root)
 }
 
 /* In the child: join the cgroup, wait for the go, exec.  Never returns. */
-static void run_child(struct target_cmd *tc, int go_rd, char *const *argv)
+static void run_child(struct target_cmd *tc, int go_rd, char *const *argv,
+		      const char *user)
 {
+	uid_t uid;
+	gid_t gid;
+
 	char pid[16], c;
 	sigset_t none;
 	int fd, n;
@@ -146,6 +151,9 @@ static void run_child(struct target_cmd *tc, int go_rd, char *const *argv)
 	/* EOF on the pipe is the go: recording has started. */
 	while (read(go_rd, &c, 1) < 0 && errno == EINTR)
 		;
+	if (user && (privdrop_lookup(user, &uid, &gid) ||
+		     privdrop_apply(user, uid, gid)))
+		_exit(127);
 	execvp(argv[0], argv);
 	fprintf(stderr, "netrec: cannot run %s: %s\n", argv[0],
 		strerror(errno));
@@ -153,7 +161,7 @@ static void run_child(struct target_cmd *tc, int go_rd, char *const *argv)
 }
 
 int target_cmd_start(struct target_cmd *tc, const struct cgroup_root *root,
-		     char *const *argv)
+		     char *const *argv, const char *user)
 {
 	int go[2], err;
 
@@ -176,7 +184,7 @@ int target_cmd_start(struct target_cmd *tc, const struct cgroup_root *root,
 	}
 	if (tc->pid == 0) {
 		close(go[1]);
-		run_child(tc, go[0], argv);
+		run_child(tc, go[0], argv, user);
 	}
 	close(go[0]);
 	tc->go_fd = go[1];

@@ -34,10 +34,11 @@ struct target_cmd {
 /*
  * Make a cgroup under @root, fork @argv into it, and hold the child before
  * exec until target_cmd_go(), so its first packet is recorded.  Its
- * children inherit the cgroup and are recorded too.
+ * children inherit the cgroup and are recorded too.  With @user (-Z) the
+ * command runs as that user, not as root.
  */
 int target_cmd_start(struct target_cmd *tc, const struct cgroup_root *root,
-		     char *const *argv);
+		     char *const *argv, const char *user);
 void target_cmd_go(struct target_cmd *tc);
 /* Reap the command if it has exited: true with its wait status. */
 bool target_cmd_exited(struct target_cmd *tc, int *status);

@@ -32,6 +32,7 @@
 #define REORDER_MAX_WAIT_NS (1000ULL * 1000000)
 #define FLUSH_NS (1000ULL * 1000000)
 #define WAIT_MS 10
+#define DISK_RETRY_NS (1000ULL * 1000000)
 /* Processes whose context is kept: a busy host's worth. */
 #define PROC_CACHE_MAX 4096
 
@@ -51,6 +52,7 @@ struct writer {
 	uint64_t last_ts;
 	uint64_t now; /* monotonic, once per loop */
 	uint64_t watermark;
+	uint64_t stalled_until; /* monotonic: the disk was full, retry then */
 	_Atomic int finish_req; /* finish every chunk (SIGHUP) */
 	uint64_t last_flush;
 	counter_t packets, bytes, write_errors, out_of_order;
@@ -146,7 +148,17 @@ err:
 	return err;
 }
 
-static void write_record(struct writer *w, struct qrec *qr)
+/* A full disk may empty again: worth waiting for, not other errors. */
+static bool retryable(int err)
+{
+	return err == -ENOSPC || err == -EDQUOT;
+}
+
+/*
+ * Returns 0 once the record is written or counted as lost, or the error of
+ * a write worth retrying later (the caller keeps the record meanwhile).
+ */
+static int write_record(struct writer *w, struct qrec *qr)
 {
 	const struct nr_record *r = &qr->r;
 	struct pcapng_packet pkt = {
@@ -162,6 +174,7 @@ static void write_record(struct writer *w, struct qrec *qr)
 		.drops = qr->lost_before,
 	};
 	struct outfile *f;
+	int err;
 
 	if (r->ts_ns < w->last_ts)
 		counter_add(&w->out_of_order, 1);
@@ -171,12 +184,16 @@ static void write_record(struct writer *w, struct qrec *qr)
 	if (w->context)
 		pkt.comment = context_comment(w->context, r, &pkt.comment_len);
 	f = split_route(w->split, r);
-	if (!f || filecache_write(w->fc, f, &pkt, w->now)) {
+	err = f ? filecache_write(w->fc, f, &pkt, w->now) : -ENOMEM;
+	if (err && retryable(err))
+		return err;
+	if (err) {
 		counter_add(&w->write_errors, 1);
-		return;
+		return 0;
 	}
 	counter_add(&w->packets, 1);
 	counter_add(&w->bytes, pkt.caplen);
+	return 0;
 }
 
 /* Move what the reader has published into the reorder window. */
@@ -200,7 +217,8 @@ static int pull(struct writer *w, int timeout_ms)
 		it.data = qr;
 		if (reorder_push(w->reorder, &it)) {
 			/* No memory for the heap: write it now, unordered. */
-			write_record(w, qr);
+			if (write_record(w, qr))
+				counter_add(&w->write_errors, 1);
 			queue_release(w->q, qr);
 		}
 		if (++n >= 4096)
@@ -214,6 +232,7 @@ static void push_out(struct writer *w, uint64_t now, bool final)
 	uint64_t limit = w->watermark;
 	struct reorder_item it;
 	bool pressure;
+	int err;
 
 	if (now > REORDER_MAX_WAIT_NS && now - REORDER_MAX_WAIT_NS > limit)
 		limit = now - REORDER_MAX_WAIT_NS;
@@ -225,10 +244,27 @@ static void push_out(struct writer *w, uint64_t now, bool final)
 		 * what that costs.
 		 */
 		pressure = queue_used(w->q) > queue_size(w->q) / 16 * 15;
+		/* A full disk: packets wait in memory while there is room. */
+		if (now < w->stalled_until && !pressure && !final)
+			break;
 		if (!reorder_pop(w->reorder,
 				 final || pressure ? UINT64_MAX : limit, &it))
 			break;
-		write_record(w, it.data);
+		err = write_record(w, it.data);
+		if (err && !pressure && !final &&
+		    !reorder_push(w->reorder, &it)) {
+			if (!w->stalled_until)
+				pr_warn("%s: holding packets in memory, trying again every second",
+					strerror(-err));
+			w->stalled_until = now + DISK_RETRY_NS;
+			break;
+		}
+		if (err)
+			counter_add(&w->write_errors, 1);
+		else if (w->stalled_until && now >= w->stalled_until) {
+			pr_info("writing again");
+			w->stalled_until = 0;
+		}
 		queue_release(w->q, it.data);
 	}
 	queue_wake(w->q);
