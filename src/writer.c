@@ -148,10 +148,14 @@ err:
 	return err;
 }
 
-/* A full disk may empty again: worth waiting for, not other errors. */
+/*
+ * A full disk may empty again, a read-only remount be undone, a failing
+ * device come back: worth holding packets for.  Other errors are not.
+ */
 static bool retryable(int err)
 {
-	return err == -ENOSPC || err == -EDQUOT;
+	return err == -ENOSPC || err == -EDQUOT || err == -EIO ||
+	       err == -EROFS;
 }
 
 /*
