@@ -62,6 +62,7 @@ struct filecache {
 	int last_logged_err;
 	filecache_done_fn done;
 	void *done_arg;
+	uint64_t lost; /* written, then cut off after a write error */
 	/* -Z: chunks made by root before the switch are the user's too. */
 	_Atomic long long owner; /* uid << 32 | gid, or -1 */
 };
@@ -377,8 +378,17 @@ static void finish_chunk(struct filecache *fc, struct outfile *f)
 	active_unlink(f);
 	f->in_chunk = false;
 	if (err) {
+		uint64_t kept = 0;
+
 		log_error(fc, "error writing", f->part, err);
-		err = recover_file(fc->dirfd, f->part, final, sizeof(final));
+		err = recover_chunk(fc->dirfd, f->part, final, sizeof(final),
+				    &kept);
+		/*
+		 * Packets stdio had taken but could not flush are gone with
+		 * the cut: they were counted as written, now as lost.
+		 */
+		if (!err && kept < f->stats.ifrecv)
+			fc->lost += f->stats.ifrecv - kept;
 		if (!err && !*final)
 			return; /* it held nothing */
 		if (err >= 0)
@@ -533,6 +543,14 @@ void filecache_close(struct filecache *fc)
 	hashtab_free(fc->files);
 	close(fc->dirfd);
 	free(fc);
+}
+
+uint64_t filecache_take_lost(struct filecache *fc)
+{
+	uint64_t n = fc->lost;
+
+	fc->lost = 0;
+	return n;
 }
 
 void filecache_on_done(struct filecache *fc, filecache_done_fn fn, void *arg)

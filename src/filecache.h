@@ -50,6 +50,11 @@ void filecache_finish_all(struct filecache *fc);
 void filecache_flush(struct filecache *fc);
 /* Finish everything and free the cache. */
 void filecache_close(struct filecache *fc);
+/*
+ * Packets that filecache_write() took but a later write error cut off
+ * (they were in stdio's buffer), since the last call.
+ */
+uint64_t filecache_take_lost(struct filecache *fc);
 /* Called with each chunk's final path once it is finished. */
 typedef void (*filecache_done_fn)(void *arg, const char *relpath);
 void filecache_on_done(struct filecache *fc, filecache_done_fn fn, void *arg);

@@ -34,6 +34,7 @@
 #define PCAP_MAGIC_US 0xa1b2c3d4
 #define PCAP_MAGIC_NS 0xa1b23c4d
 #define PCAP_FILE_HDR 24
+#define PCAPNG_EPB 6
 #define PCAP_REC_HDR 16
 /* libpcap's MAXIMUM_SNAPLEN, which is what it takes a snaplen of 0 for. */
 #define PCAP_MAX_SNAPLEN 262144
@@ -121,7 +122,7 @@ static const uint8_t *read_at(struct reader *r, off_t pos, size_t n, int *err)
  * breaking the header's snaplen or longer than on the wire is taken for
  * the garbage a crash can leave as much as one cut short is.
  */
-static int pcap_end(int fd, off_t size, off_t *end)
+static int pcap_end(int fd, off_t size, off_t *end, uint64_t *count)
 {
 	struct reader r = { .fd = fd };
 	uint32_t magic, snaplen, caplen, len;
@@ -160,6 +161,7 @@ static int pcap_end(int fd, off_t size, off_t *end)
 		    caplen > size - pos - PCAP_REC_HDR)
 			break;
 		pos += PCAP_REC_HDR + caplen;
+		(*count)++;
 	}
 	if (!err)
 		*end = pos;
@@ -169,7 +171,25 @@ out:
 }
 
 /* Cut @base in @pfd back to whole records and make it durable. */
-static int finish(int pfd, const char *base, enum kind kind, off_t *cut)
+/* Enhanced Packet Blocks in a pcapng file already cut back to whole blocks. */
+static int pcapng_count(int fd, off_t size, uint64_t *count)
+{
+	uint32_t h[2];
+	off_t pos = 0;
+
+	while (size - pos >= 12) {
+		if (pread(fd, h, sizeof(h), pos) != sizeof(h))
+			return -errno;
+		if (h[1] < 12 || h[1] % 4)
+			return -EBADMSG;
+		*count += h[0] == PCAPNG_EPB;
+		pos += h[1];
+	}
+	return 0;
+}
+
+static int finish(int pfd, const char *base, enum kind kind, off_t *cut,
+		  uint64_t *count)
 {
 	struct pcapng *png;
 	struct stat st, now;
@@ -200,7 +220,7 @@ static int finish(int pfd, const char *base, enum kind kind, off_t *cut)
 		goto out;
 	}
 	if (kind == KIND_PCAP) {
-		err = pcap_end(fd, st.st_size, &end);
+		err = pcap_end(fd, st.st_size, &end, count);
 		if (!err && end < st.st_size && ftruncate(fd, end))
 			err = -errno;
 	} else {
@@ -214,6 +234,8 @@ static int finish(int pfd, const char *base, enum kind kind, off_t *cut)
 		err = -errno;
 		goto out;
 	}
+	if (kind != KIND_PCAP)
+		err = pcapng_count(fd, now.st_size, count);
 	*cut = st.st_size - now.st_size;
 out:
 	close(fd);
@@ -266,6 +288,14 @@ static int rename_free(int pfd, const char *base, enum kind kind,
 
 int recover_file(int dirfd, const char *relpath, char *final, size_t final_len)
 {
+	uint64_t packets;
+
+	return recover_chunk(dirfd, relpath, final, final_len, &packets);
+}
+
+int recover_chunk(int dirfd, const char *relpath, char *final, size_t final_len,
+		  uint64_t *packets)
+{
 	const char *slash = strrchr(relpath, '/');
 	const char *base = slash ? slash + 1 : relpath;
 	char parent[PATH_MAX] = ".";
@@ -296,7 +326,8 @@ int recover_file(int dirfd, const char *relpath, char *final, size_t final_len)
 		err = pfd;
 		goto out;
 	}
-	err = finish(pfd, base, kind, &cut);
+	*packets = 0;
+	err = finish(pfd, base, kind, &cut, packets);
 	if (err == -ENODATA) {
 		/* Nothing to keep: no packet ever reached it. */
 		err = unlinkat(pfd, base, 0) ? -errno : 0;

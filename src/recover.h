@@ -3,6 +3,7 @@
 #define NR_RECOVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Finish the chunks a crashed run left in @dirfd and its immediate
@@ -34,5 +35,8 @@ int recover_dir(int dirfd);
  * name was found, or another negative errno.
  */
 int recover_file(int dirfd, const char *relpath, char *final, size_t final_len);
+/* recover_file(), also giving the number of whole packets kept. */
+int recover_chunk(int dirfd, const char *relpath, char *final, size_t final_len,
+		  uint64_t *packets);
 
 #endif

@@ -56,6 +56,7 @@ struct writer {
 	_Atomic int finish_req; /* finish every chunk (SIGHUP) */
 	uint64_t last_flush;
 	counter_t packets, bytes, write_errors, out_of_order;
+	counter_t unwritten; /* counted in packets, then cut off */
 	_Atomic unsigned int files;
 };
 
@@ -154,8 +155,7 @@ err:
  */
 static bool retryable(int err)
 {
-	return err == -ENOSPC || err == -EDQUOT || err == -EIO ||
-	       err == -EROFS;
+	return err == -ENOSPC || err == -EDQUOT || err == -EIO || err == -EROFS;
 }
 
 /*
@@ -231,6 +231,17 @@ static int pull(struct writer *w, int timeout_ms)
 	return n;
 }
 
+/* Packets a write error cut off after they were counted as written. */
+static void account_cut(struct writer *w)
+{
+	uint64_t lost = filecache_take_lost(w->fc);
+
+	if (lost) {
+		counter_add(&w->unwritten, lost);
+		counter_add(&w->write_errors, lost);
+	}
+}
+
 static void push_out(struct writer *w, uint64_t now, bool final)
 {
 	uint64_t limit = w->watermark;
@@ -255,6 +266,7 @@ static void push_out(struct writer *w, uint64_t now, bool final)
 				 final || pressure ? UINT64_MAX : limit, &it))
 			break;
 		err = write_record(w, it.data);
+		account_cut(w);
 		if (err && !pressure && !final &&
 		    !reorder_push(w->reorder, &it)) {
 			if (!w->stalled_until)
@@ -292,6 +304,7 @@ static void *writer_main(void *arg)
 		if (atomic_exchange(&w->finish_req, 0))
 			filecache_finish_all(w->fc);
 		filecache_tick(w->fc, wallclock_ns(&w->clock, now), now);
+		account_cut(w);
 		if (now - w->last_flush >= FLUSH_NS) {
 			filecache_flush(w->fc);
 			w->last_flush = now;
@@ -330,6 +343,7 @@ int writer_stop(struct writer *w)
 	w->started = false;
 	if (w->fc) {
 		filecache_finish_all(w->fc);
+		account_cut(w);
 		atomic_store(&w->files, filecache_count(w->fc));
 		/* After-care of the last chunks first: it needs the directory.
 		 */
@@ -343,7 +357,7 @@ int writer_stop(struct writer *w)
 
 void writer_stats(const struct writer *w, struct writer_stats *st)
 {
-	st->packets = counter_get(&w->packets);
+	st->packets = counter_get(&w->packets) - counter_get(&w->unwritten);
 	st->bytes = counter_get(&w->bytes);
 	st->write_errors = counter_get(&w->write_errors);
 	st->out_of_order = counter_get(&w->out_of_order);
