@@ -545,6 +545,14 @@ static void fill_from_proc(struct proc_cache *pc, struct proc_entry *e)
 	close(dirfd);
 	info->from_proc = true;
 	e->retry = false;
+	/* Caught exiting (a zombie has no exe, no cmdline): ask the exec
+	 * record. */
+	if (!info->exe[0] && !info->args[0]) {
+		uint32_t ppid = info->ppid;
+
+		fill_from_exec(pc, info);
+		info->ppid = ppid;
+	}
 }
 
 const struct proc_info *proc_cache_get(struct proc_cache *pc, uint32_t pid,
