@@ -62,7 +62,9 @@ struct filecache {
 	int last_logged_err;
 	filecache_done_fn done;
 	void *done_arg;
-	uint64_t lost; /* written, then cut off after a write error */
+	uint64_t lost;	  /* written, then cut off after a write error */
+	char **recovered; /* chunks of a crashed run, for the done callback */
+	size_t nrecovered;
 	/* -Z: chunks made by root before the switch are the user's too. */
 	_Atomic long long owner; /* uid << 32 | gid, or -1 */
 };
@@ -98,6 +100,20 @@ static int open_outdir(const char *dir, uid_t trusted)
 	return fd;
 }
 
+static void remember_recovered(void *arg, const char *relpath)
+{
+	struct filecache *fc = arg;
+	char **v;
+
+	v = realloc(fc->recovered, (fc->nrecovered + 1) * sizeof(*v));
+	if (!v)
+		return;
+	fc->recovered = v;
+	v[fc->nrecovered] = strdup(relpath);
+	if (v[fc->nrecovered])
+		fc->nrecovered++;
+}
+
 int filecache_open(struct filecache **out, const char *dir,
 		   unsigned int max_open, const struct format_spec *spec,
 		   const struct chunk_policy *policy)
@@ -119,8 +135,11 @@ int filecache_open(struct filecache **out, const char *dir,
 		free(fc);
 		return err;
 	}
-	/* What a crashed run left half-written is finished first. */
-	err = recover_dir(fc->dirfd);
+	/*
+	 * What a crashed run left half-written is finished first; its
+	 * chunks go on to post-processing like any other.
+	 */
+	err = recover_dir(fc->dirfd, remember_recovered, fc);
 	if (err > 0)
 		pr_info("finished %d chunk(s) an earlier run left in %s", err,
 			dir);
@@ -539,6 +558,9 @@ void filecache_close(struct filecache *fc)
 	if (!fc)
 		return;
 	filecache_finish_all(fc);
+	for (size_t i = 0; i < fc->nrecovered; i++)
+		free(fc->recovered[i]);
+	free(fc->recovered);
 	hashtab_each(fc->files, free_file, NULL);
 	hashtab_free(fc->files);
 	close(fc->dirfd);
@@ -557,6 +579,13 @@ void filecache_on_done(struct filecache *fc, filecache_done_fn fn, void *arg)
 {
 	fc->done = fn;
 	fc->done_arg = arg;
+	for (size_t i = 0; i < fc->nrecovered; i++) {
+		fn(arg, fc->recovered[i]);
+		free(fc->recovered[i]);
+	}
+	free(fc->recovered);
+	fc->recovered = NULL;
+	fc->nrecovered = 0;
 }
 
 int filecache_chown(struct filecache *fc, uid_t uid, gid_t gid)

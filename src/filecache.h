@@ -55,7 +55,10 @@ void filecache_close(struct filecache *fc);
  * (they were in stdio's buffer), since the last call.
  */
 uint64_t filecache_take_lost(struct filecache *fc);
-/* Called with each chunk's final path once it is finished. */
+/*
+ * Called with each chunk's final path once it is finished, starting with
+ * those a crashed run left and filecache_open() finished.
+ */
 typedef void (*filecache_done_fn)(void *arg, const char *relpath);
 void filecache_on_done(struct filecache *fc, filecache_done_fn fn, void *arg);
 /*

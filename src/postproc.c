@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -100,12 +101,60 @@ static bool retaining(const struct postproc *pp)
 	return r->max_total || r->min_free || r->min_free_pct;
 }
 
+/*
+ * A crash during compression leaves X.zst.part beside X, which was never
+ * removed: compress X again (compress_file() replaces the leftover).
+ */
+static void resume_in(struct postproc *pp, const char *sub)
+{
+	static const char suffix[] = ".zst.part";
+	char rel[PATH_LEN];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	fd = openat(pp->cfg.dirfd, sub ? sub : ".",
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (!sub && de->d_type == DT_DIR) {
+			resume_in(pp, de->d_name);
+			continue;
+		}
+		if (n <= sizeof(suffix) - 1 ||
+		    strcmp(de->d_name + n - (sizeof(suffix) - 1), suffix))
+			continue;
+		snprintf(rel, sizeof(rel), "%s%s%.*s", sub ? sub : "",
+			 sub ? "/" : "", (int)(n - (sizeof(suffix) - 1)),
+			 de->d_name);
+		if (faccessat(pp->cfg.dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW)) {
+			/* Its chunk is gone: nothing left to finish. */
+			unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		pr_info("compressing %s again: a crash interrupted it", rel);
+		process(pp, rel);
+	}
+	closedir(d);
+}
+
 static void *postproc_main(void *arg)
 {
 	struct postproc *pp = arg;
 	char relpath[PATH_LEN];
 
 	setpriority(PRIO_PROCESS, syscall(SYS_gettid), NICENESS);
+	if (pp->cfg.compress_level)
+		resume_in(pp, NULL);
 	if (retaining(pp))
 		retention_apply(pp->cfg.dirfd, &pp->cfg.retention);
 	for (;;) {

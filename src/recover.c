@@ -453,7 +453,8 @@ static int scan(int dirfd, const char *sub, struct list *parts,
 	return err;
 }
 
-int recover_dir(int dirfd)
+int recover_dir(int dirfd, void (*finished)(void *arg, const char *relpath),
+		void *arg)
 {
 	struct list parts = { 0 }, subs = { 0 };
 	char final[PATH_MAX];
@@ -479,9 +480,13 @@ int recover_dir(int dirfd)
 	}
 	if (parts.n)
 		qsort(parts.v, parts.n, sizeof(*parts.v), cmp_str);
-	for (size_t i = 0; i < parts.n; i++)
-		if (!recover_file(dirfd, parts.v[i], final, sizeof(final)))
-			done++;
+	for (size_t i = 0; i < parts.n; i++) {
+		if (recover_file(dirfd, parts.v[i], final, sizeof(final)))
+			continue;
+		done++;
+		if (finished && *final)
+			finished(arg, final);
+	}
 out:
 	list_free(&parts);
 	list_free(&subs);

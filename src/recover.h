@@ -13,15 +13,17 @@
  * first free "<stem>.N.<ext>" (N = 1, 2, ...), never replacing a file.  A
  * file that is not a valid capture at all (bad header) is left alone and
  * reported.  Never follows symlinks (skip them), never leaves @dirfd.
- * Logs what it did (pr_info / pr_warn from src/log.h).  Returns the number
- * of chunks finished, or a negative errno.
+ * Logs what it did (pr_info / pr_warn from src/log.h).  @finished, if
+ * not NULL, is called with each finished chunk's new relative path.  Returns
+ * the number of chunks finished, or a negative errno.
  *
  * A chunk that cannot be finished (not a capture, an I/O error) is logged
  * and left as it is, and the others are still done: only failing to list
  * @dirfd itself or to allocate makes the result negative.  No other
  * process may be writing to the directory meanwhile.
  */
-int recover_dir(int dirfd);
+int recover_dir(int dirfd, void (*finished)(void *arg, const char *relpath),
+		void *arg);
 
 /*
  * The same for one file; @relpath is under @dirfd; @final receives the

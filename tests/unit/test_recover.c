@@ -417,7 +417,7 @@ static void test_dir(void)
 	expected = 1; /* empty.pcap.part */
 	for (int i = 0; i < ncases; i++)
 		expected += cases[i].final != NULL;
-	got = recover_dir(dfd);
+	got = recover_dir(dfd, NULL, NULL);
 	ok(!exists("empty.pcap.part") && !exists("empty.pcap"),
 	   "an empty chunk is removed, not renamed");
 	ok(got == expected, "recover_dir finished %d chunks (%d)", expected,
@@ -440,7 +440,7 @@ static void test_dir(void)
 	ok(exists("d.pcap.part") && exists("web/deep"),
 	   "directories are not renamed");
 
-	got = recover_dir(dfd);
+	got = recover_dir(dfd, NULL, NULL);
 	ok(got == 0, "a second run finishes nothing (%d)", got);
 	ok(exists("garbage.pcap.part") && exists("short.pcap.part"),
 	   "and still leaves what it cannot finish");
