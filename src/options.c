@@ -13,6 +13,7 @@
 #include "format.h"
 #include "options.h"
 #include "retention.h"
+#include "units.h"
 
 enum {
 	OPT_SPLIT = 256,
@@ -148,40 +149,6 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
-/* tcpdump's -C: a bare number is millions of bytes; k, m, g are binary. */
-static int parse_size(const char *s, unsigned long long *out)
-{
-	unsigned long long unit = 1000000;
-	unsigned long v;
-	char num[32];
-	size_t n = strlen(s);
-
-	if (!n || n >= sizeof(num))
-		return -1;
-	memcpy(num, s, n + 1);
-	switch (num[n - 1]) {
-	case 'k':
-	case 'K':
-		unit = 1ULL << 10;
-		break;
-	case 'm':
-	case 'M':
-		unit = 1ULL << 20;
-		break;
-	case 'g':
-	case 'G':
-		unit = 1ULL << 30;
-		break;
-	default:
-		n++;
-	}
-	num[n - 1] = '\0';
-	if (parse_uint(num, 1, 1UL << 30, &v))
-		return -1;
-	*out = v * unit;
-	return 0;
-}
-
 static int parse_snaplen(struct options *o, const char *arg)
 {
 	unsigned long v;
@@ -277,6 +244,7 @@ static void set_defaults(struct options *o)
 static enum options_result parse_one(struct options *o, int c, const char *arg)
 {
 	unsigned long v;
+	uint64_t size;
 
 	switch (c) {
 	case 'w':
@@ -300,10 +268,12 @@ static enum options_result parse_one(struct options *o, int c, const char *arg)
 		o->truncate_all = true;
 		break;
 	case 'C':
-		if (parse_size(arg, &o->rotate_bytes))
+		/* tcpdump's units, as for --max-total. */
+		if (parse_size(arg, &size) || !size || size > (64ULL << 40))
 			return usage_error(
 				"bad -C '%s': use a size such as 100 (millions of bytes), 512k, 64m or 2g",
 				arg);
+		o->rotate_bytes = size;
 		break;
 	case 'G':
 		if (parse_uint(arg, 1, 31 * 86400, &v))
@@ -346,10 +316,11 @@ static enum options_result parse_one(struct options *o, int c, const char *arg)
 			o->compress_level = v;
 		break;
 	case OPT_MAX_TOTAL:
-		if (parse_size(arg, &o->max_total))
+		if (parse_size(arg, &size) || !size)
 			return usage_error(
 				"bad --max-total '%s': use a size such as 500 (millions of bytes), 512m or 20g",
 				arg);
+		o->max_total = size;
 		break;
 	case OPT_MIN_FREE: {
 		uint64_t bytes;

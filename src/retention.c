@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "retention.h"
+#include "units.h"
 
 /* Files and subdirectories listed per pass: ~100 MB at worst. */
 #define MAX_SCAN 1000000
@@ -532,58 +533,21 @@ out:
 	return err ? err : deleted;
 }
 
-/* @n > 0 decimal digits, and nothing else, that fit 64 bits. */
-static bool parse_digits(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		if (v > (UINT64_MAX - (s[i] - '0')) / 10)
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
 int retention_parse_min_free(const char *s, uint64_t *bytes, unsigned int *pct)
 {
-	uint64_t v, unit = 1000000;
 	size_t n = strlen(s);
+	uint64_t v;
 
-	if (!n)
-		return -EINVAL;
-	if (s[n - 1] == '%') {
+	if (n && s[n - 1] == '%') {
 		if (!parse_digits(s, n - 1, &v) || v > 100)
 			return -EINVAL;
 		*pct = v;
 		*bytes = 0;
 		return 0;
 	}
-	switch (s[n - 1]) {
-	case 'k':
-	case 'K':
-		unit = 1ULL << 10;
-		break;
-	case 'm':
-	case 'M':
-		unit = 1ULL << 20;
-		break;
-	case 'g':
-	case 'G':
-		unit = 1ULL << 30;
-		break;
-	default:
-		n++;
-	}
-	n--;
-	if (!parse_digits(s, n, &v) || v > UINT64_MAX / unit)
+	if (parse_size(s, &v))
 		return -EINVAL;
-	*bytes = v * unit;
+	*bytes = v;
 	*pct = 0;
 	return 0;
 }
