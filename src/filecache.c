@@ -527,6 +527,51 @@ void filecache_tick(struct filecache *fc, uint64_t now_wall, uint64_t now_mono)
 	}
 }
 
+bool filecache_file_idle(const struct outfile *f)
+{
+	return !f->in_chunk;
+}
+
+struct idle_list {
+	struct outfile **v;
+	size_t n, cap;
+};
+
+static void collect_idle(const void *key, void *value, void *arg)
+{
+	struct idle_list *l = arg;
+	struct outfile *f = value;
+	struct outfile **v;
+
+	(void)key;
+	if (f->in_chunk)
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		v = realloc(l->v, l->cap * sizeof(*v));
+		if (!v) {
+			l->cap = l->n;
+			return;
+		}
+		l->v = v;
+	}
+	l->v[l->n++] = f;
+}
+
+void filecache_forget_idle(struct filecache *fc)
+{
+	struct idle_list l = { 0 };
+
+	/* Collected first: the table must not change while it is walked. */
+	hashtab_each(fc->files, collect_idle, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		hashtab_del(fc->files, l.v[i]->stem);
+		free(l.v[i]->ring);
+		free(l.v[i]);
+	}
+	free(l.v);
+}
+
 void filecache_finish_all(struct filecache *fc)
 {
 	while (fc->active.anext != &fc->active)

@@ -2,6 +2,7 @@
 #ifndef NR_FILECACHE_H
 #define NR_FILECACHE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,6 +45,14 @@ int filecache_write(struct filecache *fc, struct outfile *f,
 		    const struct pcapng_packet *pkt, uint64_t now_mono);
 /* Finish chunks whose period ended or that sat idle, packets or not. */
 void filecache_tick(struct filecache *fc, uint64_t now_wall, uint64_t now_mono);
+/* No chunk is being written for @f: it may be forgotten. */
+bool filecache_file_idle(const struct outfile *f);
+/*
+ * Forget every file with no chunk being written, so that a long run does
+ * not keep an entry for every process it ever saw.  The caller must hold
+ * no pointer to such a file any more (see split_forget_idle()).
+ */
+void filecache_forget_idle(struct filecache *fc);
 /* Finish every chunk: new packets start new ones (SIGHUP). */
 void filecache_finish_all(struct filecache *fc);
 /* Push buffered data of every open file to the kernel. */

@@ -21,6 +21,12 @@ int split_new(struct split **out, unsigned int mode, struct filecache *fc,
 /* NULL if the file could not be made (already logged). */
 struct outfile *split_route(struct split *s, const struct nr_record *r);
 void split_free(struct split *s);
+/*
+ * Drop the routes to files with no chunk being written; call right before
+ * filecache_forget_idle().  A later packet of such a process finds its
+ * way again (a new file entry, a new chunk).
+ */
+void split_forget_idle(struct split *s);
 
 /* File name stem for a process: "<comm>-<pid>" or "<comm>", or "unknown". */
 void split_process_stem(char *out, size_t len, const struct nr_record *r,

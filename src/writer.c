@@ -33,6 +33,8 @@
 #define FLUSH_NS (1000ULL * 1000000)
 #define WAIT_MS 10
 #define DISK_RETRY_NS (1000ULL * 1000000)
+/* How often entries of processes gone idle are forgotten. */
+#define FORGET_NS (60ULL * 1000000000)
 /* Processes whose context is kept: a busy host's worth. */
 #define PROC_CACHE_MAX 4096
 
@@ -55,6 +57,7 @@ struct writer {
 	uint64_t stalled_until; /* monotonic: the disk was full, retry then */
 	_Atomic int finish_req; /* finish every chunk (SIGHUP) */
 	uint64_t last_flush;
+	uint64_t last_forget;
 	counter_t packets, bytes, write_errors, out_of_order;
 	counter_t unwritten; /* counted in packets, then cut off */
 	_Atomic unsigned int files;
@@ -293,7 +296,7 @@ static void *writer_main(void *arg)
 	bool final;
 
 	wallclock_sync(&w->clock);
-	w->last_flush = mono_now_ns();
+	w->last_flush = w->last_forget = mono_now_ns();
 	do {
 		pull(w, WAIT_MS);
 		now = w->now = mono_now_ns();
@@ -305,6 +308,15 @@ static void *writer_main(void *arg)
 			filecache_finish_all(w->fc);
 		filecache_tick(w->fc, wallclock_ns(&w->clock, now), now);
 		account_cut(w);
+		/*
+		 * A long run sees countless short processes: forget those
+		 * with no chunk open, routes first (they point at files).
+		 */
+		if (now - w->last_forget >= FORGET_NS) {
+			split_forget_idle(w->split);
+			filecache_forget_idle(w->fc);
+			w->last_forget = now;
+		}
 		if (now - w->last_flush >= FLUSH_NS) {
 			filecache_flush(w->fc);
 			w->last_flush = now;

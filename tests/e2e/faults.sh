@@ -74,7 +74,6 @@ while IFS= read -r f; do
 done < <(find "$DIR" -type f -name '*.pcap')
 is "$bad" 0 "every file left is a valid pcap"
 is "$(find "$DIR" -name '*.part' | wc -l)" 0 "no .part is left"
-umount -l "$DIR"
 
 # --- a directory that disappears ----------------------------------------------
 DIR=$WORK/gone
