@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -51,35 +52,33 @@ struct perf_lost {
 
 static void take_sample(struct reader *rd, int cpu, const struct perf_sample *s)
 {
-	struct nr_record r;
-	struct qrec *qr;
-	size_t len;
+	struct qrec *qr = NULL;
+	__u32 caplen;
 
-	/* Raw data sits 4 bytes past an 8-byte boundary: copy, never cast. */
-	if (s->size < sizeof(r)) {
-		counter_add(&rd->bad, 1);
-		return;
+	/*
+	 * Raw data sits 4 bytes past an 8-byte boundary: fields are copied,
+	 * never read in place, and the record goes straight into the queue.
+	 */
+	if (s->size >= sizeof(qr->r)) {
+		memcpy(&caplen, s->data + offsetof(struct nr_record, caplen),
+		       sizeof(caplen));
+		if (caplen <= s->size - sizeof(qr->r))
+			qr = queue_reserve(rd->q, sizeof(*qr) + QREC_LINK_ROOM +
+							  caplen);
 	}
-	memcpy(&r, s->data, sizeof(r));
-	if (r.caplen > s->size - sizeof(r)) {
-		counter_add(&rd->bad, 1);
-		return;
-	}
-	len = sizeof(*qr) + QREC_LINK_ROOM + r.caplen;
-	qr = queue_reserve(rd->q, len);
 	if (!qr) {
 		counter_add(&rd->bad, 1);
 		return;
 	}
-	qr->r = r;
+	memcpy(&qr->r, s->data, sizeof(qr->r));
 	qr->cpu = cpu;
 	qr->lost_before = 0;
 	if (cpu >= 0 && cpu < rd->ncpus) {
 		qr->lost_before = rd->lost_pending[cpu];
 		rd->lost_pending[cpu] = 0;
 	}
-	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, s->data + sizeof(r),
-	       r.caplen);
+	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, s->data + sizeof(qr->r),
+	       caplen);
 	queue_commit(rd->q);
 	counter_add(&rd->samples, 1);
 	if (++rd->unwoken >= WAKE_BATCH) {
