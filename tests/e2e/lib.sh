@@ -590,14 +590,19 @@ check_summary() {
 
 declare -gA PC
 
-# pcap_check FILE: fill PC[key] from "pcaptool.py check" (see there).
-pcap_check() {
+# _tool_check ARRAY TOOL FILE: fill ARRAY[key] from "TOOL check FILE".
+_tool_check() {
+	local -n _arr=$1
 	local k v
-	PC=()
+	_arr=()
 	while IFS='=' read -r k v; do
-		PC[$k]=$v
-	done < <(python3 "$PCAPTOOL" check "$1")
+		# shellcheck disable=SC2004 # an associative array, by name
+		_arr[$k]=$v
+	done < <(python3 "$2" check "$3")
 }
+
+# pcap_check FILE: fill PC[key] from "pcaptool.py check" (see there).
+pcap_check() { _tool_check PC "$PCAPTOOL" "$1"; }
 
 # pcount FILE STRING: packets in FILE whose bytes contain STRING ("no file"
 # if there is no FILE, which fails any count comparison).
@@ -788,13 +793,7 @@ check_dir_mode() {
 declare -gA PNG
 
 # png_check FILE: fill PNG[key] from "pngtool.py check" (see there).
-png_check() {
-	local k v
-	PNG=()
-	while IFS='=' read -r k v; do
-		PNG[$k]=$v
-	done < <(python3 "$PNGTOOL" check "$1")
-}
+png_check() { _tool_check PNG "$PNGTOOL" "$1"; }
 
 # png_packets FILE: one JSON object per packet (see pngtool.py).
 png_packets() {
