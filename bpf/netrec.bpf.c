@@ -236,6 +236,7 @@ static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 {
 	struct nr_record r = {};
 	struct nr_counters *c;
+	struct bpf_tcp_sock *tp;
 	struct nr_owner *o;
 	struct bpf_sock *sk;
 	__u32 zero = 0;
@@ -263,6 +264,15 @@ static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 			r.uid = o->uid;
 			__builtin_memcpy(r.comm, o->comm, sizeof(r.comm));
 			r.flags |= NR_F_OWNER;
+			if (o->flags & NR_OWNER_NEW)
+				r.flags |= NR_F_NEWSOCK;
+		}
+		/* The kernel's own view of the connection, for the index. */
+		tp = bpf_tcp_sock(sk);
+		if (tp) {
+			r.srtt_us = tp->srtt_us >> 3;
+			r.retrans = tp->total_retrans;
+			r.flags |= NR_F_TCPINFO;
 		}
 	}
 	if (filter_flags && !wanted(skb, &r)) {
@@ -318,8 +328,10 @@ int netrec_sock_create(struct bpf_sock *sk)
 	struct nr_owner *o;
 
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (o)
+	if (o) {
 		set_owner(o, bpf_get_current_task_btf());
+		o->flags |= NR_OWNER_NEW;
+	}
 	return 1;
 }
 

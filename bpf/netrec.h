@@ -16,7 +16,10 @@ enum nr_dir {
 };
 
 /* nr_record.flags */
-#define NR_F_OWNER 0x01 /* owner fields come from the socket's storage */
+#define NR_F_OWNER 0x01	  /* owner fields come from the socket's storage */
+#define NR_F_TCPINFO 0x02 /* srtt_us and retrans are the TCP socket's */
+/* The socket was made after capture began: none of its flows is older. */
+#define NR_F_NEWSOCK 0x04
 
 /*
  * A perf sample is a u16-sized perf record: header (8) + raw size (4) +
@@ -31,6 +34,9 @@ enum nr_snap_mode {
 	NR_SNAP_HEADERS = 1, /* through the L4 header */
 };
 
+/* nr_owner.flags */
+#define NR_OWNER_NEW 0x01 /* made while netrec watched (cgroup/sock_create) */
+
 /* Who owns a socket: kept in socket-local storage. */
 struct nr_owner {
 	__u64 start_ns; /* the process's start (boot time): tells reused pids
@@ -38,7 +44,7 @@ struct nr_owner {
 	__u32 tgid;
 	__u32 tid; /* the thread that made or last used the socket */
 	__u32 uid;
-	__u32 pad;
+	__u32 flags;		/* NR_OWNER_* */
 	char comm[NR_COMM_LEN]; /* the process's: its main thread's name */
 };
 
@@ -60,6 +66,8 @@ struct nr_record {
 	__u8 flags;  /* NR_F_* */
 	__u8 pad;
 	char comm[NR_COMM_LEN];
+	__u32 srtt_us; /* smoothed RTT of a TCP socket, microseconds */
+	__u32 retrans; /* its total retransmissions */
 };
 
 /*

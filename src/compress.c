@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "compress.h"
 #include "log.h"
 #include "safeopen.h"
+#include "zseek.h"
 
 #define ZST ".zst"
 #define PART ".part"
@@ -62,62 +64,210 @@ static int zstd_error(size_t r, const char *relpath)
 								    : -EIO;
 }
 
+/*
+ * The zstd seekable format (contrib/seekable_format in the zstd sources):
+ * independent frames of ZSEEK_FRAME_SIZE uncompressed bytes, then a
+ * skippable frame holding a table of every frame's compressed and
+ * uncompressed size and checksum, so that a reader can decompress only
+ * the frames it needs.  "zstd -d" reads the frames one after another and
+ * skips the table.
+ */
+#define SKIPPABLE_MAGIC 0x184D2A5E
+#define SEEKABLE_MAGIC 0x8F92EAB1
+#define SEEK_ENTRY 12	    /* compressed size, size, checksum */
+#define SEEK_FOOTER 9	    /* number of frames, descriptor, magic */
+#define SEEK_CHECKSUMS 0x80 /* the descriptor's Checksum_Flag */
+
+struct seek_table {
+	uint8_t *buf; /* skippable frame header, then the entries */
+	size_t len, cap;
+	uint32_t frames;
+};
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static int table_add(struct seek_table *t, uint64_t csize, uint32_t dsize,
+		     const uint8_t checksum[4])
+{
+	/* Frame_Size is 32 bits too: entries and footer must fit in it. */
+	if (csize > UINT32_MAX ||
+	    (uint64_t)(t->frames + 1) * SEEK_ENTRY + SEEK_FOOTER > UINT32_MAX)
+		return -EFBIG;
+	if (!t->len)
+		t->len = 8; /* room for the skippable frame's header */
+	if (t->len + SEEK_ENTRY + SEEK_FOOTER > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 8 + 64 * SEEK_ENTRY;
+		uint8_t *buf;
+
+		while (cap < t->len + SEEK_ENTRY + SEEK_FOOTER)
+			cap *= 2;
+		buf = realloc(t->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		t->buf = buf;
+		t->cap = cap;
+	}
+	put_le32(t->buf + t->len, csize);
+	put_le32(t->buf + t->len + 4, dsize);
+	memcpy(t->buf + t->len + 8, checksum, 4);
+	t->len += SEEK_ENTRY;
+	t->frames++;
+	return 0;
+}
+
+/* Completes the table (at least one frame is in) and writes it. */
+static int table_write(struct seek_table *t, int out)
+{
+	uint8_t *p = t->buf + t->len;
+
+	put_le32(t->buf, SKIPPABLE_MAGIC);
+	put_le32(t->buf + 4, t->len - 8 + SEEK_FOOTER);
+	put_le32(p, t->frames);
+	p[4] = SEEK_CHECKSUMS;
+	put_le32(p + 5, SEEKABLE_MAGIC);
+	return write_all(out, t->buf, t->len + SEEK_FOOTER);
+}
+
+/* The last 4 bytes written so far, as a frame's checksum ends it. */
+static void keep_tail(uint8_t tail[4], const uint8_t *p, size_t n)
+{
+	if (n >= 4) {
+		memcpy(tail, p + n - 4, 4);
+		return;
+	}
+	memmove(tail, tail + n, 4 - n);
+	memcpy(tail + 4 - n, p, n);
+}
+
+struct zjob {
+	ZSTD_CCtx *cctx;
+	int in, out;
+	char *ibuf, *obuf;
+	size_t in_size, out_size;
+	const char *relpath;
+};
+
+/* Feeds @n bytes (@mode ZSTD_e_end: the frame's last), writing it out. */
+static int feed(struct zjob *j, size_t n, ZSTD_EndDirective mode,
+		uint64_t *csize, uint8_t tail[4])
+{
+	ZSTD_inBuffer ib = { j->ibuf, n, 0 };
+	bool done;
+	size_t r;
+	int err;
+
+	do {
+		ZSTD_outBuffer ob = { j->obuf, j->out_size, 0 };
+
+		r = ZSTD_compressStream2(j->cctx, &ob, &ib, mode);
+		if (ZSTD_isError(r))
+			return zstd_error(r, j->relpath);
+		err = write_all(j->out, j->obuf, ob.pos);
+		if (err)
+			return err;
+		*csize += ob.pos;
+		keep_tail(tail, (const uint8_t *)j->obuf, ob.pos);
+		/* At the end, r is what is still to be flushed. */
+		done = mode == ZSTD_e_end ? !r : ib.pos == ib.size;
+	} while (!done);
+	return 0;
+}
+
+static int size_changed(const char *relpath)
+{
+	pr_warn("zstd %s: the file changed size while compressed", relpath);
+	return -EIO;
+}
+
+/* One frame of the next @len bytes of input, entered in @t. */
+static int compress_frame(struct zjob *j, size_t len, struct seek_table *t)
+{
+	uint8_t tail[4] = { 0 };
+	uint64_t csize = 0;
+	size_t left = len;
+	size_t r;
+	int err;
+
+	/*
+	 * The size goes in the frame header, which lets a reader size its
+	 * buffer, and makes zstd fail should the input not match it.
+	 */
+	r = ZSTD_CCtx_setPledgedSrcSize(j->cctx, len);
+	if (ZSTD_isError(r))
+		return zstd_error(r, j->relpath);
+	do {
+		size_t want = left < j->in_size ? left : j->in_size;
+		ssize_t n = want ? read_retry(j->in, j->ibuf, want) : 0;
+
+		if (n < 0)
+			return n;
+		if (!n && want)
+			return size_changed(j->relpath);
+		left -= n;
+		err = feed(j, n, left ? ZSTD_e_continue : ZSTD_e_end, &csize,
+			   tail);
+		if (err)
+			return err;
+	} while (left);
+	/* The frame ends with its checksum: the table's is the same. */
+	return table_add(t, csize, len, tail);
+}
+
 static int compress_fd(int in, int out, const struct stat *st, int level,
 		       const char *relpath)
 {
-	size_t in_size = ZSTD_CStreamInSize(), out_size = ZSTD_CStreamOutSize();
-	ZSTD_CCtx *cctx = ZSTD_createCCtx();
-	char *ibuf = malloc(in_size), *obuf = malloc(out_size);
+	struct zjob j = {
+		.cctx = ZSTD_createCCtx(),
+		.in = in,
+		.out = out,
+		.in_size = ZSTD_CStreamInSize(),
+		.out_size = ZSTD_CStreamOutSize(),
+		.relpath = relpath,
+	};
+	struct seek_table t = { 0 };
+	uint64_t left = st->st_size;
 	int err = -ENOMEM;
+	ssize_t n;
 	size_t r;
 
-	if (!cctx || !ibuf || !obuf)
+	j.ibuf = malloc(j.in_size);
+	j.obuf = malloc(j.out_size);
+	if (!j.cctx || !j.ibuf || !j.obuf)
 		goto out;
-	r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+	r = ZSTD_CCtx_setParameter(j.cctx, ZSTD_c_compressionLevel, level);
 	if (!ZSTD_isError(r))
-		r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-	/*
-	 * The size goes in the frame header, which lets a reader size its
-	 * buffer, and makes zstd fail should the file still be growing.
-	 */
-	if (!ZSTD_isError(r))
-		r = ZSTD_CCtx_setPledgedSrcSize(cctx, st->st_size);
+		r = ZSTD_CCtx_setParameter(j.cctx, ZSTD_c_checksumFlag, 1);
 	if (ZSTD_isError(r)) {
 		err = zstd_error(r, relpath);
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read_retry(in, ibuf, in_size);
-		ZSTD_EndDirective mode = n ? ZSTD_e_continue : ZSTD_e_end;
-		ZSTD_inBuffer ib = { ibuf, n > 0 ? n : 0, 0 };
-		bool done;
+	/* An empty file is one empty frame: still a zstd file. */
+	do {
+		size_t len = left < ZSEEK_FRAME_SIZE ? left : ZSEEK_FRAME_SIZE;
 
-		if (n < 0) {
-			err = n;
+		err = compress_frame(&j, len, &t);
+		if (err)
 			goto out;
-		}
-		do {
-			ZSTD_outBuffer ob = { obuf, out_size, 0 };
-
-			r = ZSTD_compressStream2(cctx, &ob, &ib, mode);
-			if (ZSTD_isError(r)) {
-				err = zstd_error(r, relpath);
-				goto out;
-			}
-			err = write_all(out, obuf, ob.pos);
-			if (err)
-				goto out;
-			/* At the end, r is what is still to be flushed. */
-			done = mode == ZSTD_e_end ? !r : ib.pos == ib.size;
-		} while (!done);
-		if (mode == ZSTD_e_end)
-			break;
+		left -= len;
+	} while (left);
+	/* Nothing more to read, or the file grew meanwhile. */
+	n = read_retry(in, j.ibuf, 1);
+	if (n) {
+		err = n < 0 ? n : size_changed(relpath);
+		goto out;
 	}
-	err = 0;
+	err = table_write(&t, out);
 out:
-	free(obuf);
-	free(ibuf);
-	ZSTD_freeCCtx(cctx);
+	free(t.buf);
+	free(j.obuf);
+	free(j.ibuf);
+	ZSTD_freeCCtx(j.cctx);
 	return err;
 }
 

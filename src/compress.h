@@ -12,8 +12,10 @@
  * removed.  @out receives the new relative path.  Returns 0 or a negative
  * errno (-EEXIST if "<relpath>.zst" exists already).
  *
- * @level is zstd's (negative: faster; out of range: clamped).  The frame
- * records the content size and a checksum, so "zstd -t" finds corruption.
+ * @level is zstd's (negative: faster; out of range: clamped).  The output
+ * is the zstd seekable format (zseek.h): independent frames of
+ * ZSEEK_FRAME_SIZE bytes, each recording its content size and a checksum,
+ * so "zstd -t" finds corruption, then the seek table that zstd skips.
  * The output is mode 0600; when run as root it gets the input's owner.
  *
  * Other results: -ELOOP or -EXDEV for a path through a symlink or out of

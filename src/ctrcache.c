@@ -33,9 +33,12 @@ struct ctrcache *ctrcache_new(const struct cgroup_root *root,
 
 static void free_info(const void *key, void *value, void *arg)
 {
+	struct ctr_info *ci = value;
+
 	(void)key;
 	(void)arg;
-	free(value);
+	free(ci->cgroup);
+	free(ci);
 }
 
 void ctrcache_free(struct ctrcache *cc)
@@ -75,6 +78,7 @@ static void resolve(struct ctrcache *cc, uint64_t cgroup_id,
 			 (unsigned long long)cgroup_id);
 		return;
 	}
+	ci->cgroup = strdup(path);
 	ci->is_container = container_from_cgroup(path, &ci->ref);
 	/* Metadata is a bonus: a container without it is still filed. */
 	if (ci->is_container)
@@ -93,6 +97,7 @@ const struct ctr_info *ctrcache_get(struct ctrcache *cc, uint64_t cgroup_id)
 		return NULL;
 	resolve(cc, cgroup_id, ci);
 	if (hashtab_put(cc->byid, &cgroup_id, ci)) {
+		free(ci->cgroup);
 		free(ci);
 		return NULL;
 	}

@@ -22,6 +22,9 @@ struct ctr_info {
 	/* For file names: the container's name, else its short id, else
 	 * "host", or "cgroup-<id>" if the cgroup was gone before we looked. */
 	char label[NR_NAME_MAX + 1];
+	/* The cgroup's path from the root ("/system.slice/x.scope"); NULL if
+	 * the cgroup was gone. */
+	char *cgroup;
 };
 
 struct ctrcache;

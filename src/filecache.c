@@ -19,8 +19,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "digest.h"
 #include "filecache.h"
 #include "hashtab.h"
+#include "index.h"
 #include "log.h"
 #include "recover.h"
 #include "sanitize.h"
@@ -37,10 +39,13 @@ struct outfile {
 	char final[REL_MAX]; /* the current chunk's name once finished */
 	char part[REL_MAX + sizeof(PART)]; /* ... and while it is written */
 	bool in_chunk; /* a chunk is being written (open or set aside) */
+	bool full;     /* -C reached: finish before the next packet */
 	struct format_file *ff;	       /* NULL while closed */
 	struct outfile *prev, *next;   /* LRU list of open files */
 	struct outfile *aprev, *anext; /* list of files in a chunk */
 	struct pcapng_stats stats;     /* of the current chunk */
+	struct digest *digest;	       /* SHA-256 of the chunk so far */
+	void *hook;		       /* the hooks' handle for the chunk */
 	uint64_t bytes;		       /* of the current chunk */
 	uint64_t deadline_ns;	       /* -G: wall clock end of the chunk */
 	uint64_t last_write;	       /* monotonic, for --idle-close */
@@ -62,6 +67,8 @@ struct filecache {
 	int last_logged_err;
 	filecache_done_fn done;
 	void *done_arg;
+	const struct chunk_hooks *hooks;
+	void *hooks_arg;
 	uint64_t lost;	  /* written, then cut off after a write error */
 	char **recovered; /* chunks of a crashed run, for the done callback */
 	size_t nrecovered;
@@ -228,6 +235,7 @@ static int pick_name(struct filecache *fc, struct outfile *f, uint64_t start)
 {
 	const char *ext = format_ext(fc->spec.format);
 	char base[STEM_MAX + 32], stamp[20], zst[REL_MAX + 8];
+	char index[REL_MAX + 24];
 
 	if (rotating(fc)) {
 		utc_stamp(stamp, sizeof(stamp), start);
@@ -245,10 +253,16 @@ static int pick_name(struct filecache *fc, struct outfile *f, uint64_t start)
 			snprintf(f->final, sizeof(f->final), "%s%s", base, ext);
 		snprintf(f->part, sizeof(f->part), "%s" PART, f->final);
 		snprintf(zst, sizeof(zst), "%s.zst", f->final);
-		/* Compressed, a finished chunk is name.zst: taken all the same.
+		/*
+		 * Compressed, a finished chunk is name.zst: taken all the
+		 * same; so is a name whose chunk is gone but not its index.
 		 */
-		if (!exists(fc, f->final) && !exists(fc, f->part) &&
-		    !exists(fc, zst))
+		snprintf(index, sizeof(index), "%s" INDEX_EXT, f->final);
+		if (exists(fc, f->final) || exists(fc, f->part) ||
+		    exists(fc, zst) || exists(fc, index))
+			continue;
+		snprintf(index, sizeof(index), "%s" INDEX_EXT ".zst", f->final);
+		if (!exists(fc, index))
 			return 0;
 	}
 	return -EEXIST;
@@ -274,15 +288,24 @@ static int start_chunk(struct filecache *fc, struct outfile *f, uint64_t ts)
 	uint64_t period = fc->policy.period_ns;
 	int err = -EEXIST;
 
+	f->digest = digest_sha256_new();
+	if (!f->digest)
+		return -ENOMEM;
 	/* A name may be taken between the check and the create: retry. */
 	for (int tries = 0; err == -EEXIST && tries < 8; tries++) {
 		err = pick_name(fc, f, period ? ts - ts % period : ts);
 		if (!err)
 			err = format_create(&f->ff, &fc->spec, fc->dirfd,
-					    f->part);
+					    f->part, f->digest);
 	}
-	if (err)
+	if (err) {
+		digest_free(f->digest);
+		f->digest = NULL;
 		return err;
+	}
+	f->hook = fc->hooks ? fc->hooks->start(fc->hooks_arg, f->final, f->stem,
+					       ts)
+			    : NULL;
 	give_chunk(fc, f);
 	f->in_chunk = true;
 	f->seq++;
@@ -298,6 +321,18 @@ static int start_chunk(struct filecache *fc, struct outfile *f, uint64_t ts)
 	fc->nopen++;
 	pr_debug("new chunk %s", f->part);
 	return 0;
+}
+
+/* A deleted chunk's index goes with it, compressed or not. */
+static void delete_index(struct filecache *fc, const char *name)
+{
+	char path[REL_MAX + 32];
+
+	for (int zst = 0; zst < 2; zst++) {
+		snprintf(path, sizeof(path), "%s" INDEX_EXT "%s", name,
+			 zst ? ".zst" : "");
+		unlinkat(fc->dirfd, path, 0);
+	}
 }
 
 /*
@@ -318,6 +353,7 @@ static void delete_oldest(struct filecache *fc, const char *name,
 		snprintf(path, sizeof(path), "%s%s", name, zst ? ".zst" : "");
 		if (!unlinkat(fc->dirfd, path, 0)) {
 			pr_info("deleted %s (-W %u)", path, ring);
+			delete_index(fc, name);
 			return;
 		}
 		if (errno != ENOENT) {
@@ -360,7 +396,7 @@ static int publish(struct filecache *fc, struct outfile *f)
 		if (!renameat2(fc->dirfd, f->part, fc->dirfd, want,
 			       RENAME_NOREPLACE)) {
 			snprintf(f->final, sizeof(f->final), "%s", want);
-			return fsync(fc->dirfd) ? -errno : 0;
+			return 0;
 		}
 		if (errno != EEXIST)
 			return -errno;
@@ -368,6 +404,39 @@ static int publish(struct filecache *fc, struct outfile *f)
 			 n, ext);
 	}
 	return -EEXIST;
+}
+
+/*
+ * Tell the hooks the chunk is finished (as @final; NULL if it is gone) so
+ * that its index is finished in the same step, then make both names
+ * durable with one fsync of the directory.
+ */
+static int end_chunk(struct filecache *fc, struct outfile *f, const char *final,
+		     bool cut)
+{
+	struct chunk_end e = {
+		.final = final,
+		.packets = f->stats.ifrecv,
+		.bytes = f->bytes,
+		.cut = cut,
+	};
+	struct stat st;
+	int err = 0;
+
+	if (final && !fstatat(fc->dirfd, final, &st, AT_SYMLINK_NOFOLLOW))
+		e.size = st.st_size;
+	if (final && f->digest && !cut)
+		digest_final_hex(f->digest, e.sha256);
+	else if (final && digest_file(fc->dirfd, final, e.sha256))
+		e.sha256[0] = '\0';
+	digest_free(f->digest);
+	f->digest = NULL;
+	if (fc->hooks && f->hook)
+		fc->hooks->finish(fc->hooks_arg, f->hook, &e);
+	f->hook = NULL;
+	if (final && fsync(fc->dirfd))
+		err = -errno;
+	return err;
 }
 
 /*
@@ -383,7 +452,8 @@ static void finish_chunk(struct filecache *fc, struct outfile *f)
 	 * One set aside by the open-file LRU is opened again: it still
 	 * needs its statistics (pcapng) and an fsync.
 	 */
-	if (!f->ff && !format_append(&f->ff, &fc->spec, fc->dirfd, f->part)) {
+	if (!f->ff &&
+	    !format_append(&f->ff, &fc->spec, fc->dirfd, f->part, f->digest)) {
 		lru_push(fc, f);
 		fc->nopen++;
 	}
@@ -396,6 +466,7 @@ static void finish_chunk(struct filecache *fc, struct outfile *f)
 	}
 	active_unlink(f);
 	f->in_chunk = false;
+	f->full = false;
 	if (err) {
 		uint64_t kept = 0;
 
@@ -406,16 +477,26 @@ static void finish_chunk(struct filecache *fc, struct outfile *f)
 		 * Packets stdio had taken but could not flush are gone with
 		 * the cut: they were counted as written, now as lost.
 		 */
-		if (!err && kept < f->stats.ifrecv)
+		if (!err && kept < f->stats.ifrecv) {
 			fc->lost += f->stats.ifrecv - kept;
-		if (!err && !*final)
+			f->stats.ifrecv = kept;
+		}
+		if (!err && !*final) {
+			end_chunk(fc, f, NULL, true);
 			return; /* it held nothing */
+		}
 		if (err >= 0)
 			snprintf(f->final, sizeof(f->final), "%s", final);
+		if (!err)
+			err = end_chunk(fc, f, f->final, true);
 	} else {
 		err = publish(fc, f);
+		if (!err)
+			err = end_chunk(fc, f, f->final, false);
 	}
 	if (err < 0) {
+		if (f->digest || f->hook)
+			end_chunk(fc, f, NULL, true);
 		log_error(fc, "cannot finish", f->part, err);
 		return;
 	}
@@ -472,7 +553,7 @@ static int ensure_open(struct filecache *fc, struct outfile *f, uint64_t ts)
 	make_room(fc);
 	if (!f->in_chunk)
 		return start_chunk(fc, f, ts);
-	err = format_append(&f->ff, &fc->spec, fc->dirfd, f->part);
+	err = format_append(&f->ff, &fc->spec, fc->dirfd, f->part, f->digest);
 	if (err)
 		return err;
 	lru_push(fc, f);
@@ -481,12 +562,18 @@ static int ensure_open(struct filecache *fc, struct outfile *f, uint64_t ts)
 }
 
 int filecache_write(struct filecache *fc, struct outfile *f,
-		    const struct pcapng_packet *pkt, uint64_t now_mono)
+		    const struct pcapng_packet *pkt, uint64_t now_mono,
+		    struct chunk_pos *pos)
 {
 	int err;
 
-	/* A packet past the chunk's period opens the next one. */
-	if (f->in_chunk && f->deadline_ns && pkt->ts_ns >= f->deadline_ns)
+	/*
+	 * A packet past the chunk's period, or a chunk -C filled, opens the
+	 * next one.  A full chunk is finished here or by the next tick, not
+	 * right after its last packet: the caller still indexes that one.
+	 */
+	if (f->in_chunk &&
+	    (f->full || (f->deadline_ns && pkt->ts_ns >= f->deadline_ns)))
 		finish_chunk(fc, f);
 	err = ensure_open(fc, f, pkt->ts_ns);
 	if (err) {
@@ -494,7 +581,8 @@ int filecache_write(struct filecache *fc, struct outfile *f,
 			  err);
 		return err;
 	}
-	err = format_write(f->ff, pkt);
+	err = format_write(f->ff, pkt, &pos->offset);
+	pos->chunk = f->hook;
 	if (err) {
 		/* Finish what is good; the next packet starts afresh. */
 		log_error(fc, "error writing", f->part, err);
@@ -510,7 +598,7 @@ int filecache_write(struct filecache *fc, struct outfile *f,
 	f->bytes += pkt->caplen;
 	f->last_write = now_mono;
 	if (fc->policy.max_bytes && f->bytes >= fc->policy.max_bytes)
-		finish_chunk(fc, f);
+		f->full = true;
 	return 0;
 }
 
@@ -521,7 +609,7 @@ void filecache_tick(struct filecache *fc, uint64_t now_wall, uint64_t now_mono)
 
 	for (f = fc->active.anext; f != &fc->active; f = next) {
 		next = f->anext;
-		if ((f->deadline_ns && now_wall >= f->deadline_ns) ||
+		if (f->full || (f->deadline_ns && now_wall >= f->deadline_ns) ||
 		    (idle && now_mono - f->last_write >= idle))
 			finish_chunk(fc, f);
 	}
@@ -620,6 +708,13 @@ uint64_t filecache_take_lost(struct filecache *fc)
 	return n;
 }
 
+void filecache_set_hooks(struct filecache *fc, const struct chunk_hooks *h,
+			 void *arg)
+{
+	fc->hooks = h;
+	fc->hooks_arg = arg;
+}
+
 void filecache_on_done(struct filecache *fc, filecache_done_fn fn, void *arg)
 {
 	fc->done = fn;
@@ -654,9 +749,17 @@ int filecache_chown(struct filecache *fc, uid_t uid, gid_t gid)
 		closedir(d);
 	else if (fd >= 0)
 		close(fd);
-	for (f = fc->active.anext; f != &fc->active; f = f->anext)
+	for (f = fc->active.anext; f != &fc->active; f = f->anext) {
+		char index[REL_MAX + 32];
+
 		if (fchownat(fc->dirfd, f->part, uid, gid, AT_SYMLINK_NOFOLLOW))
 			return -errno;
+		/* The index being written beside it (index.c names it so). */
+		snprintf(index, sizeof(index), "%s" INDEX_EXT PART, f->final);
+		if (fchownat(fc->dirfd, index, uid, gid, AT_SYMLINK_NOFOLLOW) &&
+		    errno != ENOENT)
+			return -errno;
+	}
 	return 0;
 }
 

@@ -40,9 +40,16 @@ int filecache_open(struct filecache **out, const char *dir,
  */
 struct outfile *filecache_file(struct filecache *fc, const char *sub,
 			       const char *base);
+/* Where a packet was written: the hooks' chunk handle and file offset. */
+struct chunk_pos {
+	void *chunk;
+	uint64_t offset;
+};
+
 /* @now_mono: CLOCK_MONOTONIC, for --idle-close. */
 int filecache_write(struct filecache *fc, struct outfile *f,
-		    const struct pcapng_packet *pkt, uint64_t now_mono);
+		    const struct pcapng_packet *pkt, uint64_t now_mono,
+		    struct chunk_pos *pos);
 /* Finish chunks whose period ended or that sat idle, packets or not. */
 void filecache_tick(struct filecache *fc, uint64_t now_wall, uint64_t now_mono);
 /* No chunk is being written for @f: it may be forgotten. */
@@ -64,6 +71,28 @@ void filecache_close(struct filecache *fc);
  * (they were in stdio's buffer), since the last call.
  */
 uint64_t filecache_take_lost(struct filecache *fc);
+/* How a chunk ended, for its index. */
+struct chunk_end {
+	const char *final; /* its name now; NULL: nothing of it was kept */
+	char sha256[65];   /* of the file as renamed; "" if unknown */
+	uint64_t packets, bytes, size;
+	bool cut; /* a write error cut it back to its last whole packet */
+};
+
+/*
+ * The index beside each chunk.  start() is called when a chunk is begun
+ * and returns a handle for it; finish() once the chunk is on disk and
+ * renamed, before the directory is fsync'ed, so that the index can be
+ * renamed in the same step.
+ */
+struct chunk_hooks {
+	void *(*start)(void *arg, const char *final, const char *key,
+		       uint64_t ts_ns);
+	void (*finish)(void *arg, void *chunk, const struct chunk_end *e);
+};
+void filecache_set_hooks(struct filecache *fc, const struct chunk_hooks *h,
+			 void *arg);
+
 /*
  * Called with each chunk's final path once it is finished, starting with
  * those a crashed run left and filecache_open() finished.

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <pcap/dlt.h>
 
+#include "digest.h"
 #include "format.h"
 #include "pcapfile.h"
+#include "safeopen.h"
 
 struct format_file {
 	enum out_format format;
@@ -45,22 +49,79 @@ static int open_file(struct format_file **out, const struct format_spec *spec,
 	return 0;
 }
 
-int format_create(struct format_file **out, const struct format_spec *spec,
-		  int dirfd, const char *relpath)
+static uint64_t offset(const struct format_file *ff)
 {
-	return open_file(out, spec, dirfd, relpath, 0);
+	if (ff->format == FORMAT_PCAPNG)
+		return pcapng_offset(ff->png);
+	return pcapfile_offset(ff->pcap);
+}
+
+static void set_digest(struct format_file *ff, struct digest *d)
+{
+	if (ff->format == FORMAT_PCAPNG)
+		pcapng_set_digest(ff->png, d);
+	else
+		pcapfile_set_digest(ff->pcap, d);
+}
+
+/*
+ * The headers were written by libpcap or at creation: hash them as they
+ * are on disk (they were flushed there), a few hundred bytes at most.
+ */
+static int digest_headers(int dirfd, const char *relpath, uint64_t len,
+			  struct digest *d)
+{
+	uint8_t buf[4096];
+	int fd, err = 0;
+	ssize_t n;
+
+	if (len > sizeof(buf))
+		return -EFBIG;
+	fd = open_beneath(dirfd, relpath, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	n = pread(fd, buf, len, 0);
+	if (n != (ssize_t)len)
+		err = n < 0 ? -errno : -EIO;
+	else
+		digest_update(d, buf, len);
+	close(fd);
+	return err;
+}
+
+int format_create(struct format_file **out, const struct format_spec *spec,
+		  int dirfd, const char *relpath, struct digest *d)
+{
+	int err = open_file(out, spec, dirfd, relpath, 0);
+
+	if (err || !d)
+		return err;
+	err = digest_headers(dirfd, relpath, offset(*out), d);
+	if (err) {
+		format_close(*out, NULL, false);
+		unlinkat(dirfd, relpath, 0);
+		return err;
+	}
+	set_digest(*out, d);
+	return 0;
 }
 
 int format_append(struct format_file **out, const struct format_spec *spec,
-		  int dirfd, const char *relpath)
+		  int dirfd, const char *relpath, struct digest *d)
 {
-	return open_file(out, spec, dirfd, relpath, 1);
+	int err = open_file(out, spec, dirfd, relpath, 1);
+
+	if (!err)
+		set_digest(*out, d);
+	return err;
 }
 
-int format_write(struct format_file *ff, const struct pcapng_packet *pkt)
+int format_write(struct format_file *ff, const struct pcapng_packet *pkt,
+		 uint64_t *pos)
 {
 	struct timespec ts;
 
+	*pos = offset(ff);
 	if (ff->format == FORMAT_PCAPNG)
 		return pcapng_write(ff->png, pkt);
 	ts.tv_sec = pkt->ts_ns / 1000000000ULL;

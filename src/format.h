@@ -23,14 +23,24 @@ struct format_spec {
 };
 
 struct format_file;
+struct digest;
 
-/* As pcapfile_create(): beneath @dirfd, no symlinks, never replacing. */
+/*
+ * As pcapfile_create(): beneath @dirfd, no symlinks, never replacing.
+ * @d (may be NULL) receives every byte of the file, headers included, as
+ * it is written: the file's SHA-256 costs no second read.
+ */
 int format_create(struct format_file **out, const struct format_spec *spec,
-		  int dirfd, const char *relpath);
-/* Re-open a file made by format_create() and closed cleanly. */
+		  int dirfd, const char *relpath, struct digest *d);
+/*
+ * Re-open a file made by format_create() and closed cleanly; @d goes on
+ * from where the file's digest was.
+ */
 int format_append(struct format_file **out, const struct format_spec *spec,
-		  int dirfd, const char *relpath);
-int format_write(struct format_file *ff, const struct pcapng_packet *pkt);
+		  int dirfd, const char *relpath, struct digest *d);
+/* @pos: the offset in the file where the packet's record starts. */
+int format_write(struct format_file *ff, const struct pcapng_packet *pkt,
+		 uint64_t *pos);
 int format_flush(struct format_file *ff);
 /*
  * @st: pcapng writes it as an Interface Statistics Block; may be NULL.

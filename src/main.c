@@ -31,6 +31,7 @@ struct session {
 	bool have_cmd;
 	struct pcapng_section shb;
 	char hardware[80], os[160], userappl[64], cmdline[2048];
+	char argv_line[2048]; /* the command line, for the index */
 	struct cgroup_root root;
 	struct capture *cap;
 	struct writer *writer;
@@ -102,6 +103,10 @@ static void describe_section(struct session *s, int argc, char **argv)
 		n += snprintf(s->cmdline + n, sizeof(s->cmdline) - n, " %s",
 			      argv[i]);
 	s->shb.comment = s->cmdline;
+	n = 0;
+	for (int i = 0; i < argc && n < sizeof(s->argv_line); i++)
+		n += snprintf(s->argv_line + n, sizeof(s->argv_line) - n,
+			      "%s%s", i ? " " : "", argv[i]);
 }
 
 static uint32_t file_snaplen(const struct options *o)
@@ -150,6 +155,11 @@ static int select_cgroups(struct session *s)
 	return capture_filter_cgroup(s->cap, s->cmd.cgroup_id);
 }
 
+static int kernel_counters(void *arg, struct nr_counters *sum)
+{
+	return capture_counters(arg, sum);
+}
+
 static int start(struct session *s)
 {
 	const struct options *o = s->opt;
@@ -174,6 +184,9 @@ static int start(struct session *s)
 			.shb = &s->shb,
 		},
 		.context = !o->no_context,
+		.index = !o->no_index,
+		.cmdline = s->argv_line,
+		.kernel_counters = kernel_counters,
 		.chunks = {
 			.max_bytes = o->rotate_bytes,
 			.period_ns = o->rotate_secs * 1000000000ULL,
@@ -207,6 +220,7 @@ static int start(struct session *s)
 	if (err)
 		return err;
 	wc.execs_fd = capture_execs_fd(s->cap);
+	wc.kernel_arg = s->cap;
 	err = writer_new(&s->writer, &wc);
 	if (err)
 		return err;

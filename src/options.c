@@ -24,6 +24,7 @@ enum {
 	OPT_HELP,
 	OPT_FORMAT,
 	OPT_NO_CONTEXT,
+	OPT_NO_INDEX,
 	OPT_PID,
 	OPT_UID,
 	OPT_COMM,
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
+	{ "no-index", no_argument, NULL, OPT_NO_INDEX },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "comm", required_argument, NULL, OPT_COMM },
@@ -81,6 +83,7 @@ static const char usage_text[] =
 	"                      packet, its direction and owner (process,\n"
 	"                      thread, command line, container)\n"
 	"      --no-context    pcapng without the per-packet owner comments\n"
+	"      --no-index      no sidecar index (.idx.jsonl) beside the chunks\n"
 	"      --truncate-all  apply the snaplen to DNS and ICMP too\n"
 	"                      (by default they are kept whole)\n"
 	"      --duration SECONDS  stop after this long\n"
@@ -340,6 +343,9 @@ static enum options_result parse_one(struct options *o, int c, const char *arg)
 		else
 			return usage_error(
 				"bad --format '%s': use pcap or pcapng", arg);
+		break;
+	case OPT_NO_INDEX:
+		o->no_index = true;
 		break;
 	case OPT_NO_CONTEXT:
 		o->no_context = true;

@@ -19,6 +19,7 @@ struct options {
 	const char *outdir;
 	int format;		 /* enum out_format */
 	bool no_context;	 /* pcapng: no per-packet comments */
+	bool no_index;		 /* no sidecar index */
 	unsigned int split;	 /* enum split_mode bits */
 	unsigned int snaplen;	 /* bytes from the IP header on */
 	bool snap_headers;	 /* -s headers */

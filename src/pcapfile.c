@@ -10,6 +10,7 @@
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
 
+#include "digest.h"
 #include "log.h"
 #include "pcapfile.h"
 #include "safeopen.h"
@@ -23,6 +24,20 @@ struct pcapfile {
 	pcap_dumper_t *dumper;
 	char *buf; /* stdio buffer of a created file */
 	int err;
+	uint64_t pos;	       /* file offset of the next record */
+	struct digest *digest; /* hashes every record written, if set */
+};
+
+/*
+ * The record header exactly as pcap_dump() writes it (the pcap file format:
+ * 32-bit seconds and fraction, caplen, len, in host order), so the digest
+ * covers the bytes on disk without reading them back.
+ */
+struct sf_pkthdr {
+	uint32_t sec;
+	uint32_t frac;
+	uint32_t caplen;
+	uint32_t len;
 };
 
 void pcap_null_header(uint8_t hdr[PCAP_NULL_HDR_LEN], int family)
@@ -96,6 +111,7 @@ int pcapfile_create(struct pcapfile **out, int dirfd, const char *relpath,
 		pcap_dump_close(pf->dumper);
 		goto err_unlink;
 	}
+	pf->pos = PCAP_FILE_HDR_LEN;
 	*out = pf;
 	return 0;
 err_unlink:
@@ -135,6 +151,7 @@ int pcapfile_reopen(struct pcapfile **out, int dirfd, const char *relpath,
 		pr_err("%s: %s", relpath, pcap_geterr(pf->pcap));
 		err = -EIO;
 	}
+	pf->pos = st.st_size;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -155,13 +172,25 @@ int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
 		.len = len,
 	};
 
+	struct sf_pkthdr sf = {
+		.sec = ts->tv_sec,
+		.frac = ts->tv_nsec,
+		.caplen = caplen,
+		.len = len,
+	};
+
 	if (pf->err)
 		return pf->err;
 	errno = 0;
 	pcap_dump((u_char *)pf->dumper, &h, frame);
 	if (ferror(pcap_dump_file(pf->dumper)))
-		pf->err = errno ? -errno : -EIO;
-	return pf->err;
+		return pf->err = errno ? -errno : -EIO;
+	if (pf->digest) {
+		digest_update(pf->digest, &sf, sizeof(sf));
+		digest_update(pf->digest, frame, caplen);
+	}
+	pf->pos += sizeof(sf) + caplen;
+	return 0;
 }
 
 int pcapfile_flush(struct pcapfile *pf)
@@ -194,4 +223,14 @@ int pcapfile_close(struct pcapfile *pf)
 	pcap_dump_close(pf->dumper);
 	pcapfile_free(pf);
 	return err;
+}
+
+void pcapfile_set_digest(struct pcapfile *pf, struct digest *d)
+{
+	pf->digest = d;
+}
+
+uint64_t pcapfile_offset(const struct pcapfile *pf)
+{
+	return pf->pos;
 }

@@ -10,6 +10,7 @@
  * A frame is a 4-byte link header (the address family in host byte order,
  * as BSD loopback has it) followed by the IP packet.
  */
+#define PCAP_FILE_HDR_LEN 24
 #define PCAP_NULL_HDR_LEN 4
 
 struct pcapfile;
@@ -32,6 +33,12 @@ int pcapfile_flush(struct pcapfile *pf);
 int pcapfile_sync(struct pcapfile *pf);
 /* Flushes and closes; returns the first error the file had, if any. */
 int pcapfile_close(struct pcapfile *pf);
+
+/* Every record written from now on also goes into @d (NULL: none). */
+struct digest;
+void pcapfile_set_digest(struct pcapfile *pf, struct digest *d);
+/* Where the next record starts in the file. */
+uint64_t pcapfile_offset(const struct pcapfile *pf);
 
 /* The LINKTYPE_NULL header for IPv4 (@family 4) or IPv6 (6). */
 void pcap_null_header(uint8_t hdr[PCAP_NULL_HDR_LEN], int family);

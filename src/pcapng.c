@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "digest.h"
 #include "pcapng.h"
 #include "safeopen.h"
 
@@ -52,6 +53,8 @@ struct pcapng {
 	size_t blk_size;
 	uint32_t snaplen;
 	int err;
+	uint64_t pos;	       /* file offset of the next block */
+	struct digest *digest; /* hashes every block written, if set */
 };
 
 static inline size_t pad4(size_t n)
@@ -238,6 +241,9 @@ static int emit(struct pcapng *png, uint8_t *end)
 	errno = 0;
 	if (fwrite(png->blk, len, 1, png->f) != 1)
 		return io_error(png);
+	if (png->digest)
+		digest_update(png->digest, png->blk, len);
+	png->pos += len;
 	return 0;
 }
 
@@ -513,6 +519,7 @@ static int open_existing(struct pcapng **out, int dirfd, const char *relpath,
 	err = open_stream(png, fd);
 	if (err)
 		goto err_free;
+	png->pos = end;
 	*out = png;
 	return 0;
 err_close:
@@ -626,4 +633,14 @@ int pcapng_close(struct pcapng *png)
 		err = errno ? -errno : -EIO;
 	pcapng_free(png);
 	return err;
+}
+
+void pcapng_set_digest(struct pcapng *png, struct digest *d)
+{
+	png->digest = d;
+}
+
+uint64_t pcapng_offset(const struct pcapng *png)
+{
+	return png->pos;
 }

@@ -101,5 +101,10 @@ int pcapng_flush(struct pcapng *png);
 int pcapng_sync(struct pcapng *png);
 /* Flushes, closes and frees, whatever happens; returns the first error. */
 int pcapng_close(struct pcapng *png);
+/* Every block written from now on also goes into @d (NULL: none). */
+struct digest;
+void pcapng_set_digest(struct pcapng *png, struct digest *d);
+/* Where the next block starts in the file. */
+uint64_t pcapng_offset(const struct pcapng *png);
 
 #endif

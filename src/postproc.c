@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "compress.h"
+#include "index.h"
 #include "log.h"
 #include "postproc.h"
 
@@ -70,6 +71,30 @@ static void run_command(struct postproc *pp, const char *relpath)
 			WTERMSIG(status));
 }
 
+static bool is_index(const char *relpath)
+{
+	size_t n = strlen(relpath), l = strlen(INDEX_EXT);
+
+	return n > l && !strcmp(relpath + n - l, INDEX_EXT);
+}
+
+/* The chunk's index goes with it (docs/INDEX.md). */
+static void compress_index(struct postproc *pp, const char *chunk)
+{
+	char index[PATH_LEN], out[PATH_LEN];
+	int err;
+
+	if (is_index(chunk))
+		return;
+	snprintf(index, sizeof(index), "%s" INDEX_EXT, chunk);
+	if (faccessat(pp->cfg.dirfd, index, F_OK, AT_SYMLINK_NOFOLLOW))
+		return;
+	err = compress_file(pp->cfg.dirfd, index, pp->cfg.compress_level, out,
+			    sizeof(out));
+	if (err)
+		pr_warn("cannot compress %s: %s", index, strerror(-err));
+}
+
 static void process(struct postproc *pp, const char *relpath)
 {
 	char compressed[PATH_LEN];
@@ -81,6 +106,7 @@ static void process(struct postproc *pp, const char *relpath)
 		return;
 	}
 	if (pp->cfg.compress_level) {
+		compress_index(pp, relpath);
 		err = compress_file(pp->cfg.dirfd, relpath,
 				    pp->cfg.compress_level, compressed,
 				    sizeof(compressed));
@@ -90,7 +116,7 @@ static void process(struct postproc *pp, const char *relpath)
 		else
 			relpath = compressed;
 	}
-	if (pp->cfg.command)
+	if (pp->cfg.command && !is_index(relpath))
 		run_command(pp, relpath);
 }
 

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "index.h"
 #include "log.h"
 #include "pcapng.h"
 #include "recover.h"
@@ -363,6 +364,41 @@ out:
 	return err;
 }
 
+#define INDEX_PART INDEX_EXT PART_SUFFIX
+
+/* The index a crashed run was writing beside a chunk. */
+static bool index_part(const char *name)
+{
+	size_t n = strlen(name), l = strlen(INDEX_PART);
+
+	return n > l && !strcmp(name + n - l, INDEX_PART);
+}
+
+/*
+ * An index whose chunk was finished before the crash (it was renamed
+ * between the two): finish it too.  @rel is "<chunk>.idx.jsonl.part".
+ */
+static void finish_orphan_index(int dirfd, const char *rel)
+{
+	size_t n = strlen(rel) - strlen(INDEX_PART);
+	char chunk[PATH_MAX], part[PATH_MAX + sizeof(PART_SUFFIX)];
+	int err;
+
+	if (faccessat(dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW))
+		return; /* finished with its chunk */
+	snprintf(chunk, sizeof(chunk), "%.*s", (int)n, rel);
+	snprintf(part, sizeof(part), "%s" PART_SUFFIX, chunk);
+	if (faccessat(dirfd, chunk, F_OK, AT_SYMLINK_NOFOLLOW)) {
+		pr_warn("%s: its chunk is gone; left as it is", rel);
+		return;
+	}
+	err = index_recover(dirfd, part, chunk, -1);
+	if (err)
+		pr_warn("cannot finish index %s: %s", rel, strerror(-err));
+	else
+		pr_info("finished index %s", rel);
+}
+
 struct list {
 	char **v;
 	size_t n, cap;
@@ -443,7 +479,8 @@ static int scan(int dirfd, const char *sub, struct list *parts,
 		if (entry_type(d, e) == DT_DIR) {
 			if (subs)
 				err = list_add(subs, NULL, e->d_name);
-		} else if (part_kind(e->d_name) != KIND_NONE) {
+		} else if (part_kind(e->d_name) != KIND_NONE ||
+			   index_part(e->d_name)) {
 			err = list_add(parts, sub, e->d_name);
 		}
 		if (err)
@@ -458,6 +495,7 @@ int recover_dir(int dirfd, void (*finished)(void *arg, const char *relpath),
 {
 	struct list parts = { 0 }, subs = { 0 };
 	char final[PATH_MAX];
+	uint64_t packets;
 	int err, done = 0;
 
 	/*
@@ -481,12 +519,20 @@ int recover_dir(int dirfd, void (*finished)(void *arg, const char *relpath),
 	if (parts.n)
 		qsort(parts.v, parts.n, sizeof(*parts.v), cmp_str);
 	for (size_t i = 0; i < parts.n; i++) {
-		if (recover_file(dirfd, parts.v[i], final, sizeof(final)))
+		if (index_part(parts.v[i]))
+			continue;
+		if (recover_chunk(dirfd, parts.v[i], final, sizeof(final),
+				  &packets))
 			continue;
 		done++;
+		/* Its index first: postprocessing takes both. */
+		index_recover(dirfd, parts.v[i], final, packets);
 		if (finished && *final)
 			finished(arg, final);
 	}
+	for (size_t i = 0; i < parts.n; i++)
+		if (index_part(parts.v[i]))
+			finish_orphan_index(dirfd, parts.v[i]);
 out:
 	list_free(&parts);
 	list_free(&subs);

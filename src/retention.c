@@ -191,26 +191,53 @@ static struct rfile *find_path(struct rfile *v, size_t lo, size_t hi,
  * its chunk.  Trying the longest "<chunk>." prefix first is what gives
  * "x.pcap.zst.idx" to "x.pcap.zst" rather than to "x.pcap".
  */
+/*
+ * Compression keeps the pair together by name: "x.pcap.idx.jsonl.zst"
+ * belongs to "x.pcap.zst".  The chunk's name, if @p is such a sidecar.
+ */
+static struct rfile *find_zst_chunk(struct rfile *v, size_t lo, size_t hi,
+				    const char *p, size_t base)
+{
+	size_t n = strlen(p), z = strlen(".zst");
+	char key[PATH_MAX];
+
+	if (n <= z || strcmp(p + n - z, ".zst") || n >= sizeof(key))
+		return NULL;
+	for (size_t k = n - z - 1; k > base; k--) {
+		struct rfile *c;
+
+		if (p[k] != '.')
+			continue;
+		snprintf(key, sizeof(key), "%.*s.zst", (int)k, p);
+		c = find_path(v, lo, hi, key, strlen(key));
+		if (c && c->chunk)
+			return c;
+	}
+	return NULL;
+}
+
 static void link_sidecars(struct rfile *v, size_t lo, size_t hi)
 {
 	for (size_t i = lo; i < hi; i++) {
 		const char *p = v[i].path;
+		struct rfile *c = NULL;
 
 		if (v[i].chunk)
 			continue;
-		for (size_t k = strlen(p) - 1; k > v[i].base; k--) {
-			struct rfile *c;
-
+		for (size_t k = strlen(p) - 1; !c && k > v[i].base; k--) {
 			if (p[k] != '.')
 				continue;
 			c = find_path(v, lo, hi, p, k);
-			if (!c || !c->chunk)
-				continue;
-			v[i].next = c->next;
-			c->next = i;
-			c->size += v[i].size;
-			break;
+			if (c && !c->chunk)
+				c = NULL;
 		}
+		if (!c)
+			c = find_zst_chunk(v, lo, hi, p, v[i].base);
+		if (!c)
+			continue;
+		v[i].next = c->next;
+		c->next = i;
+		c->size += v[i].size;
 	}
 }
 

@@ -16,7 +16,9 @@
 #include "counter.h"
 #include "ctrcache.h"
 #include "filecache.h"
+#include "index.h"
 #include "log.h"
+#include "options.h"
 #include "pcapfile.h"
 #include "proc.h"
 #include "reader.h"
@@ -31,6 +33,7 @@
  */
 #define REORDER_MAX_WAIT_NS (1000ULL * 1000000)
 #define FLUSH_NS (1000ULL * 1000000)
+#define INDEX_TICK_NS (1000ULL * 1000000)
 #define WAIT_MS 10
 #define DISK_RETRY_NS (1000ULL * 1000000)
 /* How often entries of processes gone idle are forgotten. */
@@ -44,6 +47,7 @@ struct writer {
 	struct ctrcache *containers;
 	struct proc_cache *procs;
 	struct context *context; /* NULL: no per-packet comments */
+	struct index *index;	 /* NULL: no sidecar index */
 	struct postproc *post;
 	struct split *split;
 	struct reorder *reorder;
@@ -58,8 +62,11 @@ struct writer {
 	_Atomic int finish_req; /* finish every chunk (SIGHUP) */
 	uint64_t last_flush;
 	uint64_t last_forget;
+	uint64_t last_index_tick;
+	uint64_t perf_lost; /* samples the perf buffers lost, all CPUs */
 	counter_t packets, bytes, write_errors, out_of_order;
 	counter_t unwritten; /* counted in packets, then cut off */
+	counter_t unindexed;
 	_Atomic unsigned int files;
 };
 
@@ -97,6 +104,42 @@ static int exec_lookup(void *arg, uint32_t pid, uint64_t start_ns,
 	n = e.args_len < args_size ? e.args_len : args_size;
 	memcpy(args, e.args, n);
 	return n;
+}
+
+/* Losses so far, for the index: the chunk lines report them per chunk. */
+static void losses(void *arg, struct index_losses *out)
+{
+	struct writer *w = arg;
+	struct nr_counters k = { 0 };
+
+	out->perf = w->perf_lost;
+	out->disk = counter_get(&w->write_errors);
+	out->output = 0;
+	if (w->cfg.kernel_counters &&
+	    !w->cfg.kernel_counters(w->cfg.kernel_arg, &k))
+		out->output = k.v[NR_CNT_OUTPUT_FAIL];
+}
+
+static int start_index(struct writer *w)
+{
+	const struct writer_config *cfg = &w->cfg;
+	struct index_config ic = {
+		.dirfd = filecache_dirfd(w->fc),
+		.split = options_split_name(cfg->split),
+		.format = cfg->spec.format == FORMAT_PCAPNG ? "pcapng" : "pcap",
+		.snaplen = cfg->spec.snaplen,
+		.options = cfg->cmdline,
+		.procs = w->procs,
+		.containers = w->containers,
+		.losses = losses,
+		.losses_arg = w,
+	};
+
+	w->index = index_new(&ic);
+	if (!w->index)
+		return -ENOMEM;
+	filecache_set_hooks(w->fc, &index_chunk_hooks, w->index);
+	return 0;
 }
 
 static void chunk_done(void *arg, const char *relpath)
@@ -137,6 +180,11 @@ int writer_new(struct writer **out, const struct writer_config *cfg)
 		if (!w->context)
 			goto err;
 	}
+	if (cfg->index) {
+		err = start_index(w);
+		if (err)
+			goto err;
+	}
 	err = split_new(&w->split, cfg->split, w->fc, w->containers);
 	if (err)
 		goto err;
@@ -162,6 +210,22 @@ static bool retryable(int err)
 }
 
 /*
+ * Indexing must never slow capture: when the queue is half full the
+ * writer is behind, and packets go into the files but not the index.
+ */
+static void add_to_index(struct writer *w, const struct chunk_pos *pos,
+			 struct qrec *qr, uint64_t ts)
+{
+	if (queue_used(w->q) > queue_size(w->q) / 2) {
+		index_skip(w->index, pos);
+		counter_add(&w->unindexed, 1);
+		return;
+	}
+	index_packet(w->index, pos, &qr->r,
+		     (const uint8_t *)(qr + 1) + PCAP_NULL_HDR_LEN, ts);
+}
+
+/*
  * Returns 0 once the record is written or counted as lost, or the error of
  * a write worth retrying later (the caller keeps the record meanwhile).
  */
@@ -180,9 +244,11 @@ static int write_record(struct writer *w, struct qrec *qr)
 		.has_drops = true,
 		.drops = qr->lost_before,
 	};
+	struct chunk_pos pos = { 0 };
 	struct outfile *f;
 	int err;
 
+	w->perf_lost += qr->lost_before;
 	if (r->ts_ns < w->last_ts)
 		counter_add(&w->out_of_order, 1);
 	else
@@ -191,7 +257,7 @@ static int write_record(struct writer *w, struct qrec *qr)
 	if (w->context)
 		pkt.comment = context_comment(w->context, r, &pkt.comment_len);
 	f = split_route(w->split, r);
-	err = f ? filecache_write(w->fc, f, &pkt, w->now) : -ENOMEM;
+	err = f ? filecache_write(w->fc, f, &pkt, w->now, &pos) : -ENOMEM;
 	if (err && retryable(err))
 		return err;
 	if (err) {
@@ -200,6 +266,8 @@ static int write_record(struct writer *w, struct qrec *qr)
 	}
 	counter_add(&w->packets, 1);
 	counter_add(&w->bytes, pkt.caplen);
+	if (w->index)
+		add_to_index(w, &pos, qr, pkt.ts_ns);
 	return 0;
 }
 
@@ -317,6 +385,10 @@ static void *writer_main(void *arg)
 			filecache_forget_idle(w->fc);
 			w->last_forget = now;
 		}
+		if (w->index && now - w->last_index_tick >= INDEX_TICK_NS) {
+			index_tick(w->index, wallclock_ns(&w->clock, now));
+			w->last_index_tick = now;
+		}
 		if (now - w->last_flush >= FLUSH_NS) {
 			filecache_flush(w->fc);
 			w->last_flush = now;
@@ -364,6 +436,8 @@ int writer_stop(struct writer *w)
 		filecache_close(w->fc);
 		w->fc = NULL;
 	}
+	index_free(w->index);
+	w->index = NULL;
 	return counter_get(&w->write_errors) ? -EIO : 0;
 }
 
@@ -373,6 +447,7 @@ void writer_stats(const struct writer *w, struct writer_stats *st)
 	st->bytes = counter_get(&w->bytes);
 	st->write_errors = counter_get(&w->write_errors);
 	st->out_of_order = counter_get(&w->out_of_order);
+	st->unindexed = counter_get(&w->unindexed);
 	st->files = atomic_load(&w->files);
 }
 
@@ -384,6 +459,7 @@ void writer_free(struct writer *w)
 	postproc_stop(w->post);
 	w->post = NULL;
 	filecache_close(w->fc);
+	index_free(w->index);
 	context_free(w->context);
 	proc_cache_free(w->procs);
 	ctrcache_free(w->containers);

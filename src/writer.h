@@ -21,6 +21,11 @@ struct writer_config {
 	bool context;		     /* pcapng: per-packet owner comments */
 	int execs_fd;		     /* the kernel's last execs, or -1 */
 	const struct cgroup_root *cgroup_root;
+	bool index;	     /* write the sidecar index of each chunk */
+	const char *cmdline; /* for the index's chunk lines */
+	/* The kernel's counters, for the losses each chunk's index reports. */
+	int (*kernel_counters)(void *arg, struct nr_counters *sum);
+	void *kernel_arg;
 };
 
 struct writer_stats {
@@ -28,6 +33,7 @@ struct writer_stats {
 	uint64_t bytes;	  /* captured bytes written, link headers included */
 	uint64_t write_errors; /* packets lost to output errors */
 	uint64_t out_of_order; /* released before an older record */
+	uint64_t unindexed;    /* written, but left out of the index */
 	unsigned int files;
 };
 

@@ -180,7 +180,7 @@ is "$(tcount "$D/$CF" "ip.src==$V4_CLI && tcp.dstport==8080 && tcp.flags.syn==1 
 is "$(tcount "$D/$CF" "ip.src==$V4_SRV && http.response.code==200")" 1 "$CF: the HTTP 200 it received"
 is "$(tcount "$D/$CF" "!(tcp.port==8080 && ip.addr==$V4_SRV)")" 0 "$CF: nothing but its connection"
 is "$(find "$D" -name "*$CID*" | wc -l)" 0 "no file is named after the full container id"
-is "$(cd "$D" && find . -type f | LC_ALL=C sort | tr '\n' ' ')" \
+is "$(cd "$D" && find . -type f ! -name '*.idx.jsonl' | LC_ALL=C sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "./$CF" ./host.pcap | LC_ALL=C sort | tr '\n' ' ')" "DIR holds $CF and host.pcap only"
 
 # --- 2: --split container --format pcapng -----------------------------------
@@ -225,7 +225,7 @@ for sel in "$CNAME" "$SHORT"; do
 	stop_netrec_ok
 	check_summary "$NR_LOG"
 	check_pcap_dir "$D" whole
-	got=$(cd "$D" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
+	got=$(cd "$D" && find . -type f ! -name '*.idx.jsonl' | sed 's|^\./||' | sort | tr '\n' ' ')
 	got=${got% }
 	like "$got" '^wget-[0-9]+\.pcap$' "--container $sel: only the container's wget has a file ($got)"
 	where_is "$D" "GET /$HELLO&round$r" "1 $got" "--container $sel: the container's GET is recorded"

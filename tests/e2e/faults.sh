@@ -52,6 +52,9 @@ start_netrec_or_bail -w "$DIR" --idle-close 1
 send_burst RWA 20
 wait_until 10 test "$(marked_in "$DIR" RWA)" -ge 20
 is "$(marked_in "$DIR" RWA)" 20 "before: the burst is written (the chunk finished when idle)"
+# The chunk's index is finished just after the chunk: nothing may be open
+# for writing when the mount turns read-only.
+wait_until 10 test -z "$(find "$DIR" -name '*.part')"
 mount -o remount,ro,bind "$DIR" || bail "cannot remount $DIR read-only"
 send_burst ROB 50
 sleep 1.5

@@ -65,7 +65,7 @@ left_out() {
 
 # files_are DIR WANT DESC: the files under DIR, sorted, space-separated.
 files_are() {
-	is "$(cd "$1" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | paste -sd' ' -)" \
+	is "$(cd "$1" && find . -type f ! -name '*.idx.jsonl' | sed 's|^\./||' | LC_ALL=C sort | paste -sd' ' -)" \
 		"$(printf '%s\n' "$2" | tr ' ' '\n' | LC_ALL=C sort | paste -sd' ' -)" "$3"
 }
 
@@ -243,7 +243,7 @@ cmp_ok "$took" '<' 3000 "netrec was gone ${took} ms after the command ended (< 3
 check "the cgroup netrec made for the command is removed" test ! -e "$CG2ROOT/netrec-run-$CMD_PID"
 check_summary "$NR_LOG"
 check_pcap_dir "$D" whole
-curls=$(cd "$D" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | paste -sd' ' -)
+curls=$(cd "$D" && find . -type f ! -name '*.idx.jsonl' | sed 's|^\./||' | LC_ALL=C sort | paste -sd' ' -)
 like "$curls" '^curl-[0-9]+\.pcap curl-[0-9]+\.pcap$' "-- COMMAND: exactly two files, one per curl ($curls)"
 for c in $curls; do
 	is "$(tcount "$D/$c" "frame.number==1 && tcp.dstport==8080 && tcp.flags.syn==1 && tcp.flags.ack==0")" 1 \

@@ -753,7 +753,8 @@ check_pcap_dir() {
 		for k in ts_sorted family_ok len_ok cap_ok whole; do
 			[ "${PC[$k]}" = 1 ] || _bad "$k" "$f: ${PC[bad]}"
 		done
-	done 3< <(find "$dir" -type f -print0)
+		_check_index "$f"
+	done 3< <(find "$dir" -type f ! -name '*.idx.jsonl' -print0)
 	cmp_ok "$n" '>' 0 "$dir holds pcap files"
 	_report capinfos "every file opens with capinfos"
 	_report mode "every file has mode 0600"
@@ -764,7 +765,27 @@ check_pcap_dir() {
 	_report len_ok "original length == 4 + IP length in every packet"
 	_report cap_ok "captured length <= original length in every packet"
 	[ "$whole" = whole ] && _report whole "no packet truncated (default -s max)"
+	_report index "every file has its index: valid JSON, first and last lines the chunk's, SHA-256 and packet count right"
 	return 0
+}
+
+# _check_index FILE: FILE.idx.jsonl (docs/INDEX.md) is whole and agrees
+# with FILE (a helper of check_pcap_dir and check_pcapng_dir).
+_check_index() {
+	local f=$1 i=$1.idx.jsonl end n
+	[ -n "${NO_INDEX_CHECK:-}" ] && return
+	[ -f "$i" ] || { _bad index "$i: missing"; return; }
+	jq -e . "$i" >/dev/null 2>&1 || { _bad index "$i: not JSON Lines"; return; }
+	[ "$(head -n 1 "$i" | jq -r '.type + "/" + .event')" = chunk/start ] ||
+		_bad index "$i: first line is not the chunk's start"
+	end=$(tail -n 1 "$i")
+	[ "$(jq -r '.type + "/" + .event' <<<"$end")" = chunk/end ] ||
+		{ _bad index "$i: last line is not the chunk's end"; return; }
+	[ "$(jq -r .sha256 <<<"$end")" = "$(sha256sum "$f" | cut -d' ' -f1)" ] ||
+		_bad index "$i: sha256 is not the file's"
+	n=$(capinfos -Mc "$f" 2>/dev/null | awk '/^Number of packets/ {print $NF}')
+	[ "$(jq -r .packets <<<"$end")" = "$n" ] ||
+		_bad index "$i: $(jq -r .packets <<<"$end") packets, the file has $n"
 }
 
 # helpers of check_pcap_dir (they use its locals badn/badf).
@@ -894,7 +915,8 @@ check_pcapng_dir() {
 		[ "${PNG[with_comment]}" = 0 ] ||
 			[ "${PNG[with_pidtid]}/${PNG[pidtid_agree]}" = "${PNG[owned]}/${PNG[owned]}" ] ||
 			_bad pidtid "$f: ${PNG[owned]} packets with an owner, ${PNG[with_pidtid]} with option 8, ${PNG[pidtid_agree]} agreeing with the comment"
-	done 3< <(find "$dir" -type f -print0)
+		_check_index "$f"
+	done 3< <(find "$dir" -type f ! -name '*.idx.jsonl' -print0)
 	cmp_ok "$n" '>' 0 "$dir holds pcapng files"
 	_report name "every file is named *.pcapng"
 	_report capinfos "every file opens with capinfos"
@@ -910,6 +932,7 @@ check_pcapng_dir() {
 	_report drop "every packet has epb_dropcount 0"
 	_report comment "every comment is UTF-8 'Key: value' lines, known keys, each at most once"
 	_report pidtid "every packet with an owner has epb_processid_threadid == the comment's PID/ThreadId"
+	_report index "every file has its index: valid JSON, first and last lines the chunk's, SHA-256 and packet count right"
 	return 0
 }
 

@@ -89,7 +89,8 @@ stop_netrec_ok
 check_summary "$NR_LOG"
 check_dir_mode "$DIR"
 check_pcapng_dir "$DIR"
-is "$(find "$DIR" -type f ! -name '*.pcapng' | wc -l)" 0 "--format pcapng writes no other files"
+is "$(find "$DIR" -type f ! -name '*.pcapng' ! -name '*.pcapng.idx.jsonl' | wc -l)" 0 \
+	"--format pcapng writes no other files than the pcapng files and their indexes"
 is "$(pkts_total "$DIR")" "$(nr_count "$NR_LOG" "packets recorded")" \
 	"the files hold exactly the packets the summary says were recorded"
 
@@ -208,7 +209,7 @@ tot=0
 while IFS= read -r -d '' g; do
 	png_check "$g"
 	tot=$((tot + ${PNG[with_comment]:-1}))
-done < <(find "$DIR" -type f -print0)
+done < <(find "$DIR" -type f ! -name '*.idx.jsonl' -print0)
 is "$tot" 0 "--no-context: no packet in any file has a comment"
 is "$(dirs "$f" "ip.src==$V4_CLI")" "0x00000002x$(tcount "$f" "ip.src==$V4_CLI")" \
 	"--no-context: the direction flags are still there"

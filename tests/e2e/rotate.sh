@@ -48,7 +48,7 @@ key_chunks() {
 
 # parts DIR: every .part file under DIR, relative paths, sorted.
 parts() {
-	(cd "$1" && find . -type f -name '*.part' | sed 's|^\./||' | LC_ALL=C sort)
+	(cd "$1" && find . -type f -name '*.part' ! -name '*.idx.jsonl.part' | sed 's|^\./||' | LC_ALL=C sort)
 }
 
 # none_exist DIR REL...: none of DIR/REL exists.
@@ -88,7 +88,7 @@ mapfile -t names < <(key_chunks "$D" "$S")
 cmp_ok "${#names[@]}" '>=' 10 \
 	"-C 100k: the transfer's ~16 MB of packets are in many chunks (${#names[@]})"
 all=()
-mapfile -t all < <(cd "$D" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+mapfile -t all < <(cd "$D" && find . -type f ! -name '*.idx.jsonl' | sed 's|^\./||' | LC_ALL=C sort)
 badnames=$(printf '%s\n' "${all[@]}" | grep -Ev "$ROT_RE")
 is "$badnames" "" "-C 100k: every file is named <stem>.<YYYYMMDDTHHMMSSZ>.<seq>.pcap"
 (cd "$D" && capinfos "${all[@]}" >/dev/null 2>"$WORK/size.capinfos")
@@ -271,7 +271,7 @@ for f in "${names[@]}"; do
 	n=$((n + $(pcount "$D/$f" "NRW-$RUN")))
 done
 is "$n" 20 "-W 2: the two kept chunks hold the last 20 datagrams"
-many=$(find "$D" -type f -printf '%f\n' | while read -r f; do
+many=$(find "$D" -type f ! -name '*.idx.jsonl' -printf '%f\n' | while read -r f; do
 	[[ $f =~ $ROT_RE ]] && echo "${BASH_REMATCH[1]}" || echo "(not rotated) $f"
 done | sort | uniq -c | awk '$1 > 2')
 is "$many" "" "-W 2: no key has more than 2 files"

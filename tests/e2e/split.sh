@@ -50,8 +50,8 @@ run_ns PING "$NS_CLI" ping -n -c 2 -i 0.2 -W 5 -p "$(ascii_hex "$PTOK")" "$V4_SR
 ok $? "single: ping -c 2 gets its replies"
 stop_netrec_ok
 check_pcap_dir "$D" whole
-is "$(cd "$D" && find . -mindepth 1 | sort | tr '\n' ' ')" "./all.pcap " \
-	"--split single: DIR holds all.pcap and nothing else"
+is "$(cd "$D" && find . -mindepth 1 | sort | tr '\n' ' ')" "./all.pcap ./all.pcap.idx.jsonl " \
+	"--split single: DIR holds all.pcap, its index and nothing else"
 is "$(pcount "$D/all.pcap" "NRS1-$RUN")" 20 "all.pcap: each datagram twice (sender, receiver)"
 is "$(pcount "$D/all.pcap" "$GET_HELLO")" 2 "all.pcap: the GET twice (curl, http.server)"
 is "$(pcount "$D/all.pcap" "$HELLO_BODY")" 2 "all.pcap: the response body twice"

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SHA-256 and SHA-1 through OpenSSL's EVP interface.  A digest that an
+ * allocation failure broke half-way says so by giving "" for its hex
+ * digest: the index then leaves the field out rather than write a wrong
+ * one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <openssl/evp.h>
+
+#include "digest.h"
+#include "safeopen.h"
+
+#define FILE_BUF (128 * 1024)
+
+struct digest {
+	EVP_MD_CTX *ctx;
+	bool failed; /* an EVP call failed: the result is unknown */
+	bool done;   /* finalized: no more updates */
+};
+
+struct digest *digest_sha256_new(void)
+{
+	struct digest *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->ctx = EVP_MD_CTX_new();
+	if (!d->ctx || !EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL)) {
+		digest_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct digest *digest_dup(const struct digest *d)
+{
+	struct digest *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->failed = d->failed;
+	c->done = d->done;
+	c->ctx = EVP_MD_CTX_new();
+	if (!c->ctx || !EVP_MD_CTX_copy_ex(c->ctx, d->ctx)) {
+		digest_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void digest_update(struct digest *d, const void *p, size_t len)
+{
+	if (d->failed || d->done || !len)
+		return;
+	if (!EVP_DigestUpdate(d->ctx, p, len))
+		d->failed = true;
+}
+
+static void to_hex(const uint8_t *md, unsigned int len, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned int i = 0; i < len; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	hex[2 * len] = '\0';
+}
+
+void digest_final_hex(struct digest *d, char hex[SHA256_HEX_LEN])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	hex[0] = '\0';
+	if (d->done)
+		d->failed = true;
+	d->done = true;
+	if (d->failed)
+		return;
+	if (!EVP_DigestFinal_ex(d->ctx, md, &len) || len != SHA256_LEN) {
+		d->failed = true;
+		return;
+	}
+	to_hex(md, len, hex);
+}
+
+void digest_free(struct digest *d)
+{
+	if (!d)
+		return;
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
+}
+
+static ssize_t read_retry(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static int digest_fd(int fd, char hex[SHA256_HEX_LEN])
+{
+	struct digest *d = digest_sha256_new();
+	char *buf = malloc(FILE_BUF);
+	int err = -ENOMEM;
+	ssize_t n;
+
+	if (!d || !buf)
+		goto out;
+	while ((n = read_retry(fd, buf, FILE_BUF)) > 0)
+		digest_update(d, buf, n);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	digest_final_hex(d, hex);
+	err = hex[0] ? 0 : -ENOMEM;
+out:
+	free(buf);
+	digest_free(d);
+	return err;
+}
+
+int digest_file(int dirfd, const char *relpath, char hex[SHA256_HEX_LEN])
+{
+	struct stat st;
+	int fd, err;
+
+	hex[0] = '\0';
+	/* O_NONBLOCK: a FIFO put there must not hang us in open(). */
+	fd = open_beneath(dirfd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		err = -errno;
+		goto out;
+	}
+	err = digest_fd(fd, hex);
+out:
+	close(fd);
+	return err;
+}
+
+int digest_sha1(const void *p, size_t len, uint8_t out[20])
+{
+	unsigned int n = 0;
+
+	if (!EVP_Digest(p, len, out, &n, EVP_sha1(), NULL) || n != 20) {
+		memset(out, 0, 20);
+		return -ENOMEM;
+	}
+	return 0;
+}
