@@ -248,6 +248,34 @@ is "$(flow '[.proto, .orig_known, .orig_pkts, .orig_bytes, .resp_pkts, .conn_sta
 is "$(flow .comm)" "${HOSTILE//\\/\\\\}" \
 	"the hostile comm comes back from the JSON, its backslash doubled (docs/INDEX.md)"
 
+# --- files set aside by the open-file LRU and appended to later ---------------
+# With --max-open 2 and four senders taking turns, every file is closed and
+# re-opened many times: its SHA-256, hashed as it is written, must still be
+# that of the whole file.
+for fmt in pcap pcapng; do
+	D4=$WORK/lru-$fmt
+	start_netrec_or_bail -w "$D4" --max-open 2 --format "$fmt"
+	udp_receiver LRURECV "" "$NS_SRV" "$V4_SRV" 7103 80
+	senders=()
+	for k in 1 2 3 4; do
+		bg_ns SND "$NS_CLI" python3 "$PEER" udp-send "$V4_SRV" 7103 \
+			--count 20 --size 100 --mark "NRLRU$k-$RUN" --interval 0.02
+		senders+=("$SND")
+	done
+	for p in "${senders[@]}"; do wait_exit "$p" 30; done
+	is "$(udp_received 7103)" 80 "--max-open 2 ($fmt): four senders take turns, 80 datagrams"
+	stop_netrec_ok
+	bad=
+	for f in "$D4"/*."$fmt"; do
+		[ "$(tail -n 1 "$f.idx.jsonl" 2>/dev/null | jq -r .sha256)" = \
+			"$(sha256sum "$f" | cut -d' ' -f1)" ] || bad+=" $(basename "$f")"
+	done
+	is "${bad:-none}" none "--max-open 2 ($fmt): every file's SHA-256 in its index is right"
+	is "$(jq -r 'select(.type=="flow" and .proto=="udp" and ."id.resp_p"==7103 and .local=="orig") | .orig_pkts' \
+		"$D4"/*.idx.jsonl | sort | uniq -c | awk '{print $1 "x" $2}' | tr '\n' ' ')" \
+		"4x20 " "--max-open 2 ($fmt): each sender's flow counts its 20 datagrams"
+done
+
 # --- compressed with the chunk -------------------------------------------------
 D2=$WORK/zst
 start_netrec_or_bail -w "$D2" --compress
