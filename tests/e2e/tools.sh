@@ -88,7 +88,7 @@ tcpdump_merged() {
 	for c in "$@"; do
 		i=$((i + 1))
 		chunk_pcap "$c" "$WORK/chunk$i.pcap"
-		tcpdump -r "$WORK/chunk$i.pcap" -w "$WORK/part$i.pcap" $filt \
+		tcpdump -r "$WORK/chunk$i.pcap" -w "$WORK/part$i.pcap" ${filt:+"$filt"} \
 			2>/dev/null || return 1
 		parts+=("$WORK/part$i.pcap")
 	done
@@ -105,7 +105,7 @@ extract_is() {
 		shift
 	done
 	shift
-	"$EXTRACT" -q "${args[@]}" -w "$WORK/x.pcap" $filt 2>"$WORK/x.err"
+	"$EXTRACT" -q "${args[@]}" -w "$WORK/x.pcap" "$filt" 2>"$WORK/x.err"
 	XRC=$?
 	tcpdump_merged "$WORK/want.pcap" "$filt" "$@" || bail "tcpdump failed"
 	want=$(ts_text "$WORK/want.pcap")
@@ -342,11 +342,11 @@ is "$(ts_text "$WORK/x.pcap")" "$(ts_text "$WORK/want.pcap")" \
 "$EXTRACT" -q -r "$FIX" -w "$WORK/x.pcap" --since "@$T0.2" \
 	--until "@$T0.300001" host 93.184.216.34 2>/dev/null
 is "$(pcap_count "$WORK/x.pcap")" 5 "--since/--until with fractions: [since, until)"
-"$EXTRACT" -q -r "$FIX" -w "$WORK/x.pcap" -c 3 $NOLOCAL 2>/dev/null
+"$EXTRACT" -q -r "$FIX" -w "$WORK/x.pcap" -c 3 "$NOLOCAL" 2>/dev/null
 tcpdump_merged "$WORK/want.pcap" "$NOLOCAL" "${OTHERS[@]}"
 is "$(ts_text "$WORK/x.pcap")" "$(ts_text "$WORK/want.pcap" | head -n 3)" \
 	"-c 3: the first three packets"
-"$EXTRACT" -q -r "$FIX" -w "$WORK/x.pcap" --max-bytes 500 $NOLOCAL 2>/dev/null
+"$EXTRACT" -q -r "$FIX" -w "$WORK/x.pcap" --max-bytes 500 "$NOLOCAL" 2>/dev/null
 size=$(stat -c %s "$WORK/x.pcap")
 fit=$(python3 - "$WORK/want.pcap" 500 <<'PY'
 import struct, sys
@@ -425,46 +425,109 @@ is "$?" 2 "no -w: exit 2"
 is "$?" 2 "-c 0: exit 2"
 rm "$TAMP/curl-4242.pcap"
 "$EXTRACT" -r "$TAMP" -w "$WORK/x.pcap" --no-verify pid 4242 2>"$WORK/x.err"
+is "$?" 2 "a chunk deleted since: exit 2"
 like "$(cat "$WORK/x.err")" 'curl-4242\.pcap: the chunk is missing' \
 	"a chunk deleted since: reported"
 is "$(pcap_count "$WORK/x.pcap")" 7 "... and the other chunk still extracted"
+CUT=$WORK/cut
+cp -a "$FIX" "$CUT"
+truncate -s 600 "$CUT/curl-4242.pcap" # inside flow A's records
+"$EXTRACT" -r "$CUT" -w "$WORK/x.pcap" --no-verify host 93.184.216.34 2>"$WORK/x.err"
+is "$?" 2 "a chunk cut short: exit 2"
+like "$(cat "$WORK/x.err")" 'curl-4242\.pcap: (not a record|the file ends before)' \
+	"a chunk cut short: reported"
+is "$(pcap_count "$WORK/x.pcap")" 8 "... what it still has extracted, and the other chunk"
 
 # --- real captures ----------------------------------------------------------
 
-# real_tests: netrec records known traffic; the tools must find it.
+# real_run NAME ARGS...: netrec ARGS records curl fetching a 3 MB file over
+# IPv4, then a small one over IPv6, in one process (two flows, one file);
+# sets DIR_REAL and CURL.
+real_run() {
+	DIR_REAL=$WORK/real-$1
+	shift
+	start_netrec_or_bail -w "$DIR_REAL" "$@"
+	run_ns CURL "$NS_CLI" curl --noproxy '*' -g -sS --max-time 30 \
+		-o /dev/null -o /dev/null "http://$V4_SRV:8080/big" \
+		"http://[$V6_SRV]:8080/$HELLO"
+	ok $? "curl fetches over IPv4 and IPv6 while netrec $* records"
+	stop_netrec_ok
+}
+
+# real_file PATTERN: the one file of curl's process matching PATTERN.
+real_file() {
+	find "$DIR_REAL" -type f -name "curl-$CURL$1" | head -n 1
+}
+
+# as_pcap FILE OUT: FILE as a plain pcap tcpdump reads (pcapng and zstd
+# too), for the comparisons.
+as_pcap() {
+	case $1 in
+	*.zst) zstd -q -dc "$1" >"$2" ;;
+	*) cp "$1" "$2" ;;
+	esac
+}
+
 real_tests() {
-	local dir=$WORK/real f idx n
+	local f n
 	require_cmds curl
 	netns_pair
 	start_httpd
-	start_netrec_or_bail -w "$dir"
-	curl_get CURL "$NS_CLI" "http://$V4_SRV:8080/$HELLO"
-	ok $? "curl fetches a page while netrec records"
-	stop_netrec_ok
-	idx=$(find "$dir" -name '*.idx.jsonl' | head -n 1)
-	if [ -z "$idx" ]; then
-		skip "netrec wrote no index files (yet)" 4
+	head -c 3000000 /dev/urandom >"$WWW/big"
+
+	real_run pcap
+	if [ -z "$(find "$DIR_REAL" -name '*.idx.jsonl' -print -quit)" ]; then
+		skip "netrec wrote no index files" 16
 		return
 	fi
-	f=$(file_of "$dir" "$CURL" "curl-$CURL.pcap")
-	flows_are "real: curl's flow by pid" \
+	f=$(real_file .pcap)
+	flows_are "real: curl's two flows by pid" \
 		"$(jq -r 'select(.type == "flow") | .uid' "$f.idx.jsonl" | paste -sd' ')" \
-		-r "$dir" pid "$CURL"
-	n=$("$QUERY" -r "$dir" --json host "$V4_SRV" and port 8080 2>/dev/null |
+		-r "$DIR_REAL" pid "$CURL"
+	n=$("$QUERY" -r "$DIR_REAL" --json host "$V4_SRV" and port 8080 2>/dev/null |
 		jq -r .comm | sort -u | paste -sd' ')
 	is "$n" "curl python3" "real: host and port find both local ends"
-	"$EXTRACT" -q -r "$dir" -w "$WORK/x.pcap" pid "$CURL" 2>/dev/null
+	"$EXTRACT" -q -r "$DIR_REAL" -w "$WORK/x.pcap" pid "$CURL" 2>/dev/null
 	is "$(ts_text "$WORK/x.pcap")" "$(ts_text "$f")" \
-		"real: pid $CURL: exactly what tcpdump -r reads in curl's file"
-	"$EXTRACT" -q -r "$dir" -w "$WORK/x.pcap" host "$V4_SRV" and port 8080 2>/dev/null
-	is "$(tcpdump -nn -t -r "$WORK/x.pcap" 2>/dev/null)" "$(tcpdump -nn -t -r "$f" 2>/dev/null)" \
-		"real: both local ends, each packet once"
+		"real: pid: exactly what tcpdump -r reads in curl's file"
+	# (Only our two processes: other tests may use the same addresses.)
+	"$EXTRACT" -q -r "$DIR_REAL" -w "$WORK/x.pcap" host "$V4_SRV" and \
+		port 8080 and "(pid $CURL or pid $HTTPD)" 2>/dev/null
+	# The same packets as curl's own file, each once; in the order of
+	# their first copies (the sender's), not of curl's view, where a
+	# packet that crossed one going the other way comes later.
+	is "$(tcpdump -nn -t -r "$WORK/x.pcap" 2>/dev/null | sort)" \
+		"$(tcpdump -nn -t -r "$f" ip 2>/dev/null | sort)" \
+		"real: both local ends of the IPv4 flow, each packet once"
+	ts_text "$WORK/x.pcap" | awk '{ print $1 }' >"$WORK/ts"
+	check "real: ... in time order" sort -c -n "$WORK/ts"
+
+	real_run pcapng --format pcapng
+	f=$(real_file .pcapng)
+	"$EXTRACT" -q -r "$DIR_REAL" -w "$WORK/x.pcap" pid "$CURL" and ip6 2>/dev/null
+	is "$(ts_text "$WORK/x.pcap")" "$(tcpdump --time-stamp-precision=nano -nn -tt -r "$f" ip6 2>/dev/null)" \
+		"real pcapng: pid and ip6 equals tcpdump -r ip6 of curl's file"
+
+	real_run zst --compress
+	f=$(real_file .pcap.zst)
+	as_pcap "$f" "$WORK/curl.pcap"
+	cmp_ok "$(stat -c %s "$WORK/curl.pcap")" '>' 3000000 \
+		"real zstd: curl's chunk spans several zstd frames"
+	"$EXTRACT" -q -r "$DIR_REAL" -w "$WORK/x.pcap" pid "$CURL" and ip6 2>/dev/null
+	is "$(ts_text "$WORK/x.pcap")" "$(tcpdump --time-stamp-precision=nano -nn -tt -r "$WORK/curl.pcap" ip6 2>/dev/null)" \
+		"real zstd: the IPv6 flow, from the middle of the chunk"
+	"$EXTRACT" -q -r "$DIR_REAL" -w "$WORK/x.pcap" pid "$CURL" 2>/dev/null
+	is "$(ts_text "$WORK/x.pcap")" "$(ts_text "$WORK/curl.pcap")" \
+		"real zstd: pid: all of curl's packets"
+	"$QUERY" -r "$DIR_REAL" --chunks --verify pid "$CURL" >/dev/null 2>"$WORK/q.err"
+	is "$?" 0 "real zstd: the chunks verify against their indexes" ||
+		diag_file "$WORK/q.err"
 }
 
 if [ "$REAL" = 1 ]; then
 	real_tests
 else
-	skip "real captures need root and netrec" 4
+	skip "real captures need root and netrec" 19
 fi
 
 done_testing

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/* SHA-256 of chunks, plain or zstd, against their indexes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "tool.h"
+#include "verify.h"
+
+#define BUF_SIZE (1 << 20)
+
+static int hash_plain(int fd, struct digest *d, uint8_t *buf)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf, BUF_SIZE)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		digest_update(d, buf, n);
+	}
+	return 0;
+}
+
+/* Every frame, skippable ones (the seek table) skipped, as zstd -dc. */
+static int hash_zstd(int fd, struct digest *d, uint8_t *buf)
+{
+	size_t out_cap = ZSTD_DStreamOutSize(), r = 0;
+	uint8_t *out = xmalloc(out_cap);
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	ZSTD_inBuffer ib = { buf, 0, 0 };
+	int err = 0;
+	ssize_t n;
+
+	if (!ds) {
+		free(out);
+		return -ENOMEM;
+	}
+	ZSTD_initDStream(ds);
+	for (;;) {
+		if (ib.pos == ib.size) {
+			n = read(fd, buf, BUF_SIZE);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				err = -errno;
+				break;
+			}
+			if (!n) {
+				err = r ? -EBADMSG : 0; /* cut inside a frame */
+				break;
+			}
+			ib.size = n;
+			ib.pos = 0;
+		}
+		ZSTD_outBuffer ob = { out, out_cap, 0 };
+
+		r = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(r)) {
+			err = -EBADMSG;
+			break;
+		}
+		digest_update(d, out, ob.pos);
+	}
+	ZSTD_freeDStream(ds);
+	free(out);
+	return err;
+}
+
+int chunk_sha256(const char *path, bool compressed, char hex[SHA256_HEX_LEN])
+{
+	uint8_t *buf = xmalloc(BUF_SIZE);
+	struct digest *d = digest_sha256_new();
+	int fd, err;
+
+	hex[0] = '\0';
+	if (!d) {
+		free(buf);
+		return -ENOMEM;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	err = compressed ? hash_zstd(fd, d, buf) : hash_plain(fd, d, buf);
+	close(fd);
+	if (!err)
+		digest_final_hex(d, hex);
+out:
+	digest_free(d);
+	free(buf);
+	return err;
+}
+
+const char *verify_word(enum verify_result r)
+{
+	switch (r) {
+	case VERIFY_OK:
+		return "ok";
+	case VERIFY_MISMATCH:
+		return "MISMATCH";
+	case VERIFY_NO_SHA:
+		return "no-sha256";
+	case VERIFY_MISSING:
+		return "missing";
+	default:
+		return "error";
+	}
+}
+
+enum verify_result chunk_verify(const struct idx_chunk *c,
+				char got[SHA256_HEX_LEN])
+{
+	int err;
+
+	got[0] = '\0';
+	if (!c->chunk_path) {
+		tool_warn("%s: the chunk is missing (its index is %s)",
+			  c->rel_chunk, c->idx_path);
+		return VERIFY_MISSING;
+	}
+	if (!c->sha256) {
+		tool_warn("%s: its index has no SHA-256 (cut short): "
+			  "cannot be verified",
+			  c->chunk_path);
+		return VERIFY_NO_SHA;
+	}
+	err = chunk_sha256(c->chunk_path, c->compressed, got);
+	if (err) {
+		tool_err("%s: cannot verify: %s", c->chunk_path,
+			 err == -EBADMSG ? "corrupt compressed data"
+					 : strerror(-err));
+		return VERIFY_ERROR;
+	}
+	if (!strcmp(got, c->sha256))
+		return VERIFY_OK;
+	tool_err("*** SHA-256 MISMATCH: %s no longer matches its index ***",
+		 c->chunk_path);
+	tool_err("***   index %s: sha256 %s", c->idx_path, c->sha256);
+	tool_err("***   file now:  sha256 %s", got);
+	tool_err("*** the file changed after netrec finished it: "
+		 "the evidence may have been altered ***");
+	return VERIFY_MISMATCH;
+}
