@@ -28,6 +28,8 @@ struct lru {
 struct flow_table {
 	struct flow_config cfg;
 	struct hashtab *flows; /* key -> struct flow */
+	/* Server ends of handshakes: local and remote end -> struct flow */
+	struct hashtab *accepting;
 	struct lru lru[LRU_N];
 	uint64_t seed[2], next_id;
 	size_t count;
@@ -93,7 +95,10 @@ struct flow_table *flow_table_new(const struct flow_config *cfg)
 		return NULL;
 	t->cfg = *cfg;
 	t->flows = hashtab_new(sizeof(((struct flow *)0)->key));
-	if (!t->flows) {
+	t->accepting = hashtab_new(40);
+	if (!t->flows || !t->accepting) {
+		hashtab_free(t->flows);
+		hashtab_free(t->accepting);
 		free(t);
 		return NULL;
 	}
@@ -124,6 +129,83 @@ static void free_slice(struct flow_slice *s)
 	free(s);
 }
 
+/*
+ * A connection's handshake reaches the listening socket, the rest the
+ * socket accept() gives: two cookies, one conversation.  The listener's
+ * flow is kept here by its two ends, for the accepted socket to take
+ * over, so the server's view is one flow that knows its originator.
+ */
+static void ends_key(unsigned char key[40], int family, uint8_t proto,
+		     const uint8_t local[16], uint16_t lport,
+		     const uint8_t remote[16], uint16_t rport)
+{
+	memset(key, 0, 40);
+	key[0] = family;
+	key[1] = proto;
+	memcpy(key + 4, local, 16);
+	memcpy(key + 20, remote, 16);
+	memcpy(key + 36, &lport, 2);
+	memcpy(key + 38, &rport, 2);
+}
+
+static void accepting_key(const struct flow *f, unsigned char key[40])
+{
+	ends_key(key, f->family, f->proto, f->resp_h, f->resp_p, f->orig_h,
+		 f->orig_p);
+}
+
+static void forget_accepting(struct flow_table *t, struct flow *f)
+{
+	unsigned char key[40];
+
+	if (!f->accepting)
+		return;
+	accepting_key(f, key);
+	if (hashtab_get(t->accepting, key) == f)
+		hashtab_del(t->accepting, key);
+	f->accepting = false;
+}
+
+static void note_accepting(struct flow_table *t, struct flow *f)
+{
+	unsigned char key[40];
+
+	if (f->proto != IPPROTO_TCP || !f->orig_known || f->local_is_orig)
+		return;
+	accepting_key(f, key);
+	f->accepting = !hashtab_put(t->accepting, key, f);
+}
+
+static void evict(struct flow_table *t, struct flow *f, bool idle);
+
+/* The listener's flow of the connection this mid-stream packet is of. */
+static struct flow *adopt(struct flow_table *t, const struct flow_pkt *p,
+			  const unsigned char key[48])
+{
+	const struct pkt_info *pi = p->pi;
+	bool out = p->r->dir == NR_DIR_OUT;
+	unsigned char ek[40];
+	struct flow *f;
+
+	if (pi->proto != IPPROTO_TCP || !pi->has_l4 || (pi->tcp_flags & TH_SYN))
+		return NULL;
+	ends_key(ek, pi->family, pi->proto, out ? pi->saddr : pi->daddr,
+		 out ? pi->sport : pi->dport, out ? pi->daddr : pi->saddr,
+		 out ? pi->dport : pi->sport);
+	f = hashtab_get(t->accepting, ek);
+	if (!f || f->cookie == p->r->cookie || f->closed)
+		return NULL;
+	hashtab_del(t->flows, f->key);
+	memcpy(f->key, key, sizeof(f->key));
+	if (hashtab_put(t->flows, f->key, f)) {
+		evict(t, f, false);
+		return NULL;
+	}
+	f->cookie = p->r->cookie;
+	forget_accepting(t, f);
+	return f;
+}
+
 static void evict(struct flow_table *t, struct flow *f, bool idle)
 {
 	struct flow_slice *s, *next;
@@ -136,6 +218,7 @@ static void evict(struct flow_table *t, struct flow *f, bool idle)
 		free_slice(s);
 	}
 	hashtab_del(t->flows, f->key);
+	forget_accepting(t, f);
 	lru_unlink(f);
 	for (unsigned int i = 0; i < f->nnames; i++)
 		free(f->names[i]);
@@ -174,6 +257,7 @@ void flow_table_free(struct flow_table *t)
 		free(f);
 	}
 	hashtab_free(t->flows);
+	hashtab_free(t->accepting);
 	free(t);
 }
 
@@ -424,7 +508,12 @@ struct flow *flow_packet(struct flow_table *t, const struct flow_pkt *p,
 	make_key(p, key);
 	f = hashtab_get(t->flows, key);
 	if (!f)
+		f = adopt(t, p, key);
+	if (!f) {
 		f = new_flow(t, p, key);
+		if (f)
+			note_accepting(t, f);
+	}
 	if (!f)
 		return NULL;
 	s = slice_of(f, p->chunk);

@@ -64,7 +64,8 @@ struct flow {
 	bool orig_known;
 	bool local_is_orig;
 	bool closed;
-	char uid[20]; /* "C" and base62 */
+	bool accepting; /* a listener's: in the table of handshakes */
+	char uid[20];	/* "C" and base62 */
 	char community_id[32];
 	uint64_t first_ts, last_ts; /* wall clock, ns */
 	char history[24];

@@ -196,6 +196,14 @@ last=$(tfields "$F" "tcp.port==$CPORT" frame.time_epoch | tail -n 1)
 like "$(pkt_at "$F" "$(flow .last_offset)")" "^$last " \
 	"curl's flow: last_offset points at its last packet ($last)"
 
+# --- the server's view: handshake on the listener, the rest on accept()'s socket
+FS=$DIR/python3-$HTTPD.pcap
+is "$(idxv "$FS" ".type==\"flow\" and .\"id.orig_h\"==\"$V4_CLI\" and .\"id.orig_p\"==$CPORT" \
+	'[.orig_known, .local, .conn_state, (.history | test("^Sh"))] | join(" ")')" \
+	"true resp SF true" "http.server's side of curl's connection: one flow, originator known, SF, from the SYN"
+is "$(idxv "$FS" ".type==\"flow\" and .\"id.orig_p\"==$CPORT" .community_id)" "$(flow .community_id)" \
+	"... with the community_id of curl's side"
+
 # --- http, by content -----------------------------------------------------
 is "$(idxv "$F" '.type=="http" and .is_response==false' '[.method, .uri, .host, .uid] | join(" ")')" \
 	"GET /$HELLO www.example.net:8080 $(flow .uid)" "curl's index: the GET, its Host, on the flow's uid"

@@ -859,6 +859,52 @@ static void test_sockets(void)
 	flow_table_free(t);
 }
 
+/*
+ * The server's view: the handshake reaches the listening socket, the rest
+ * the accepted one (another cookie).  One flow, which knows its
+ * originator; the client's own flow on the same host is not taken.
+ */
+static void test_accept(void)
+{
+	struct flow_slices a = { 0 };
+	struct flow_table *t = table(100);
+	struct conn lis, acc, cli;
+	struct flow *f;
+	char uid[20];
+
+	lis = mkconn(t, &a, IPPROTO_TCP, 700, true);
+	cli = mkconn(t, &a, IPPROTO_TCP, 702, false);
+	pkt(&cli, CLI, TH_SYN, 0);
+	pkt(&lis, CLI, TH_SYN, 0);
+	pkt(&lis, SRV, TH_SYN | TH_ACK, 0);
+	pkt(&cli, SRV, TH_SYN | TH_ACK, 0);
+	f = lis.f;
+	snprintf(uid, sizeof(uid), "%s", f ? f->uid : "");
+	acc = lis;
+	acc.cookie = 701;
+	pkt(&cli, CLI, TH_ACK, 0);
+	pkt(&acc, CLI, TH_ACK, 0);
+	ok(acc.f == f,
+	   "accepted socket: its first packet joins the listener's flow");
+	ok(cli.f != f, "the client's own flow stays its own");
+	pkt(&acc, CLI, TH_PSH | TH_ACK, 100);
+	pkt(&acc, SRV, TH_PSH | TH_ACK, 300);
+	pkt(&acc, CLI, TH_FIN | TH_ACK, 0);
+	pkt(&acc, SRV, TH_FIN | TH_ACK, 0);
+	pkt(&acc, CLI, TH_ACK, 0);
+	ok(acc.f == f && f->cookie == 701 && !strcmp(f->uid, uid),
+	   "accepted socket: one flow, one uid, now under its cookie");
+	is_str(acc.f ? acc.f->history : "", "ShADdFf",
+	       "accepted socket: the whole history");
+	is_str(acc.f ? flow_conn_state(acc.f) : "", "SF",
+	       "accepted socket: SF, originator known");
+	ok(acc.f && acc.f->orig_known && !acc.f->local_is_orig,
+	   "accepted socket: the client is the originator, local is resp");
+	ok(flow_count(t) == 2,
+	   "two flows in all: the client's and the server's");
+	flow_table_free(t);
+}
+
 static void test_slices(void)
 {
 	struct flow_slices a = { 0 }, b = { 0 }, ch = { 0 };
@@ -1237,6 +1283,7 @@ int main(void)
 	test_tcp_loopback();
 	test_icmp();
 	test_sockets();
+	test_accept();
 	test_slices();
 	test_expiry();
 	test_full();
