@@ -210,13 +210,15 @@ static bool retryable(int err)
 }
 
 /*
- * Indexing must never slow capture: when the queue is half full the
- * writer is behind, and packets go into the files but not the index.
+ * Indexing must never slow capture: when the queue is three quarters
+ * full the writer is behind, and packets go into the files but not the
+ * index.  Not sooner: next to writing the packet, indexing it is cheap,
+ * and a writer behind on a burst of large packets catches up anyway.
  */
 static void add_to_index(struct writer *w, const struct chunk_pos *pos,
 			 struct qrec *qr, uint64_t ts)
 {
-	if (queue_used(w->q) > queue_size(w->q) / 2) {
+	if (queue_used(w->q) > queue_size(w->q) / 4 * 3) {
 		index_skip(w->index, pos);
 		counter_add(&w->unindexed, 1);
 		return;
