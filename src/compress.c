@@ -336,23 +336,9 @@ int compress_file(int dirfd, const char *relpath, int level, char *out,
 	pdir = open_beneath(dirfd, parent, O_RDONLY | O_DIRECTORY, 0);
 	if (pdir < 0)
 		return pdir;
-	/* O_NONBLOCK: a FIFO put there must not hang the thread in open. */
-	in = open_beneath(pdir, base, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	in = open_regular_beneath(pdir, base, O_RDONLY, &st);
 	if (in < 0) {
 		err = in;
-		goto out;
-	}
-	if (fstat(in, &st)) {
-		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto out;
-	}
-	/* A regular file after all: plain blocking reads from here. */
-	if (fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_NONBLOCK)) {
-		err = -errno;
 		goto out;
 	}
 	if (flock(in, LOCK_EX | LOCK_NB)) {

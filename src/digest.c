@@ -139,24 +139,10 @@ int digest_file(int dirfd, const char *relpath, char hex[SHA256_HEX_LEN])
 	int fd, err;
 
 	hex[0] = '\0';
-	/* O_NONBLOCK: a FIFO put there must not hang us in open(). */
-	fd = open_beneath(dirfd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	fd = open_regular_beneath(dirfd, relpath, O_RDONLY, &st);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto out;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
-		err = -errno;
-		goto out;
-	}
 	err = digest_fd(fd, hex);
-out:
 	close(fd);
 	return err;
 }

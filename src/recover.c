@@ -204,17 +204,9 @@ static int finish(int pfd, const char *base, enum kind kind, off_t *cut,
 	/* Opening a device or FIFO could block or have side effects. */
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	fd = open_beneath(pfd, base, O_RDWR | O_NONBLOCK | O_NOCTTY, 0);
+	fd = open_regular_beneath(pfd, base, O_RDWR | O_NONBLOCK, &st);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto out;
-	}
 	/* Made just before a crash, before its header reached the disk. */
 	if (!st.st_size) {
 		err = -ENODATA;

@@ -12,4 +12,13 @@
  */
 int open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
 
+/*
+ * open_beneath() of an existing regular file, without ever blocking on a
+ * FIFO or opening a device put in its place (-EINVAL); @st gets its
+ * fstat().
+ */
+struct stat;
+int open_regular_beneath(int dirfd, const char *relpath, int flags,
+			 struct stat *st);
+
 #endif
