@@ -20,6 +20,11 @@ enum nr_dir {
 #define NR_F_TCPINFO 0x02 /* srtt_us and retrans are the TCP socket's */
 /* The socket was made after capture began: none of its flows is older. */
 #define NR_F_NEWSOCK 0x04
+/*
+ * Set by user space, never the kernel: the packet had no owner and was
+ * given that of its connection (see flow_owner_of()).
+ */
+#define NR_F_INFERRED 0x80
 
 /*
  * A perf sample is a u16-sized perf record: header (8) + raw size (4) +

@@ -30,6 +30,8 @@ struct flow_table {
 	struct hashtab *flows; /* key -> struct flow */
 	/* Server ends of handshakes: local and remote end -> struct flow */
 	struct hashtab *accepting;
+	/* TCP flows with an owner, by local and remote end */
+	struct hashtab *owned;
 	struct lru lru[LRU_N];
 	uint64_t seed[2], next_id;
 	size_t count;
@@ -96,9 +98,11 @@ struct flow_table *flow_table_new(const struct flow_config *cfg)
 	t->cfg = *cfg;
 	t->flows = hashtab_new(sizeof(((struct flow *)0)->key));
 	t->accepting = hashtab_new(40);
-	if (!t->flows || !t->accepting) {
+	t->owned = hashtab_new(40);
+	if (!t->flows || !t->accepting || !t->owned) {
 		hashtab_free(t->flows);
 		hashtab_free(t->accepting);
+		hashtab_free(t->owned);
 		free(t);
 		return NULL;
 	}
@@ -148,10 +152,53 @@ static void ends_key(unsigned char key[40], int family, uint8_t proto,
 	memcpy(key + 38, &rport, 2);
 }
 
+/* A packet's ends, this host's first: it sent what goes out. */
+static void packet_ends_key(const struct flow_pkt *p, unsigned char key[40])
+{
+	const struct pkt_info *pi = p->pi;
+	bool out = p->r->dir == NR_DIR_OUT;
+
+	ends_key(key, pi->family, pi->proto, out ? pi->saddr : pi->daddr,
+		 out ? pi->sport : pi->dport, out ? pi->daddr : pi->saddr,
+		 out ? pi->dport : pi->sport);
+}
+
 static void accepting_key(const struct flow *f, unsigned char key[40])
 {
 	ends_key(key, f->family, f->proto, f->resp_h, f->resp_p, f->orig_h,
 		 f->orig_p);
+}
+
+/* The ends of @f, local first: the key of the owned table. */
+static void local_key(const struct flow *f, unsigned char key[40])
+{
+	if (f->local_is_orig)
+		ends_key(key, f->family, f->proto, f->orig_h, f->orig_p,
+			 f->resp_h, f->resp_p);
+	else
+		accepting_key(f, key);
+}
+
+static void forget_owned(struct flow_table *t, struct flow *f)
+{
+	unsigned char key[40];
+
+	if (!f->owned)
+		return;
+	local_key(f, key);
+	if (hashtab_get(t->owned, key) == f)
+		hashtab_del(t->owned, key);
+	f->owned = false;
+}
+
+static void note_owned(struct flow_table *t, struct flow *f)
+{
+	unsigned char key[40];
+
+	if (f->owned || f->proto != IPPROTO_TCP)
+		return;
+	local_key(f, key);
+	f->owned = !hashtab_put(t->owned, key, f);
 }
 
 static void forget_accepting(struct flow_table *t, struct flow *f)
@@ -183,15 +230,12 @@ static struct flow *adopt(struct flow_table *t, const struct flow_pkt *p,
 			  const unsigned char key[48])
 {
 	const struct pkt_info *pi = p->pi;
-	bool out = p->r->dir == NR_DIR_OUT;
 	unsigned char ek[40];
 	struct flow *f;
 
 	if (pi->proto != IPPROTO_TCP || !pi->has_l4 || (pi->tcp_flags & TH_SYN))
 		return NULL;
-	ends_key(ek, pi->family, pi->proto, out ? pi->saddr : pi->daddr,
-		 out ? pi->sport : pi->dport, out ? pi->daddr : pi->saddr,
-		 out ? pi->dport : pi->sport);
+	packet_ends_key(p, ek);
 	f = hashtab_get(t->accepting, ek);
 	if (!f || f->cookie == p->r->cookie || f->closed)
 		return NULL;
@@ -219,6 +263,7 @@ static void evict(struct flow_table *t, struct flow *f, bool idle)
 	}
 	hashtab_del(t->flows, f->key);
 	forget_accepting(t, f);
+	forget_owned(t, f);
 	lru_unlink(f);
 	for (unsigned int i = 0; i < f->nnames; i++)
 		free(f->names[i]);
@@ -258,6 +303,7 @@ void flow_table_free(struct flow_table *t)
 	}
 	hashtab_free(t->flows);
 	hashtab_free(t->accepting);
+	hashtab_free(t->owned);
 	free(t);
 }
 
@@ -486,6 +532,7 @@ static void count(struct flow_slice *s, const struct flow_pkt *p, int side)
 	if (r->flags & NR_F_OWNER) {
 		s->owner.known = true;
 		s->owner.pid = r->tgid;
+		s->owner.tid = r->tid;
 		s->owner.uid = r->uid;
 		s->owner.start_ns = r->start_ns;
 		memcpy(s->owner.comm, r->comm, sizeof(s->owner.comm));
@@ -526,10 +573,32 @@ struct flow *flow_packet(struct flow_table *t, const struct flow_pkt *p,
 	else if (p->pi->payload_len)
 		add_letter(f, 'D', *side);
 	count(s, p, *side);
+	if (s->owner.known && !(p->r->flags & NR_F_INFERRED)) {
+		f->owner = s->owner;
+		note_owned(t, f);
+	}
 	f->last_ts = p->ts;
 	lru_unlink(f);
 	lru_push(&t->lru[class_of(f)], f);
 	return f;
+}
+
+const struct flow_owner *flow_owner_of(struct flow_table *t,
+				       const struct flow_pkt *p)
+{
+	const struct pkt_info *pi = p->pi;
+	unsigned char key[48], ek[40];
+	struct flow *f = NULL;
+
+	if (p->r->cookie) {
+		make_key(p, key);
+		f = hashtab_get(t->flows, key);
+	}
+	if ((!f || !f->owner.known) && pi->proto == IPPROTO_TCP && pi->has_l4) {
+		packet_ends_key(p, ek);
+		f = hashtab_get(t->owned, ek);
+	}
+	return f && f->owner.known ? &f->owner : NULL;
 }
 
 void flow_expire(struct flow_table *t, uint64_t now)

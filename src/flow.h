@@ -36,7 +36,7 @@ struct flow_slices {
 };
 
 struct flow_owner {
-	uint32_t pid, uid;
+	uint32_t pid, tid, uid;
 	uint64_t start_ns;
 	uint64_t cgroup_id;
 	char comm[NR_COMM_LEN];
@@ -64,8 +64,10 @@ struct flow {
 	bool orig_known;
 	bool local_is_orig;
 	bool closed;
-	bool accepting; /* a listener's: in the table of handshakes */
-	char uid[20];	/* "C" and base62 */
+	bool accepting;		 /* a listener's: in the table of handshakes */
+	bool owned;		 /* in the table of owned TCP ends */
+	struct flow_owner owner; /* the socket's, at its last owned packet */
+	char uid[20];		 /* "C" and base62 */
 	char community_id[32];
 	uint64_t first_ts, last_ts; /* wall clock, ns */
 	char history[24];
@@ -125,6 +127,14 @@ void flow_table_free(struct flow_table *t);
  */
 struct flow *flow_packet(struct flow_table *t, const struct flow_pkt *p,
 			 int *side);
+/*
+ * The owner of the connection a packet without one belongs to (the kernel
+ * answering for a socket in TIME_WAIT, or for a request socket): the
+ * flow of its socket cookie, else the owned TCP flow with the same local
+ * and remote ends.  NULL when none is known.  @p->chunk is not used.
+ */
+const struct flow_owner *flow_owner_of(struct flow_table *t,
+				       const struct flow_pkt *p);
 /* Evict flows idle at @now (wall clock). */
 void flow_expire(struct flow_table *t, uint64_t now);
 /* Emit and free every slice of a finished chunk. */

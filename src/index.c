@@ -772,6 +772,30 @@ void index_packet(struct index *ix, const struct chunk_pos *pos,
 		http_packet(&x, data);
 }
 
+bool index_owner(struct index *ix, struct nr_record *r, const uint8_t *data)
+{
+	const struct flow_owner *o;
+	struct pkt_info pi;
+	struct flow_pkt fp = {
+		.pi = &pi,
+		.r = r,
+	};
+
+	if (pkt_parse(data, r->caplen, r->len, &pi) || pi.fragment)
+		return false;
+	o = flow_owner_of(ix->flows, &fp);
+	if (!o)
+		return false;
+	r->tgid = o->pid;
+	r->tid = o->tid;
+	r->uid = o->uid;
+	r->start_ns = o->start_ns;
+	r->cgroup_id = o->cgroup_id;
+	memcpy(r->comm, o->comm, sizeof(r->comm));
+	r->flags |= NR_F_OWNER | NR_F_INFERRED;
+	return true;
+}
+
 void index_skip(struct index *ix, const struct chunk_pos *pos)
 {
 	struct ixchunk *c = pos->chunk;

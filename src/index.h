@@ -48,6 +48,13 @@ extern const struct chunk_hooks index_chunk_hooks;
  */
 void index_packet(struct index *ix, const struct chunk_pos *pos,
 		  const struct nr_record *r, const uint8_t *data, uint64_t ts);
+/*
+ * A packet without an owner (@data from its IP header on): give it the
+ * owner of the connection it belongs to, if the index knows one (the
+ * kernel's ACK for a socket in TIME_WAIT belongs with the socket's other
+ * packets).  Sets NR_F_OWNER and NR_F_INFERRED in @r; false if unknown.
+ */
+bool index_owner(struct index *ix, struct nr_record *r, const uint8_t *data);
 /* A packet written at @pos that the index had no time for. */
 void index_skip(struct index *ix, const struct chunk_pos *pos);
 /* Evict idle flows, writing their lines (wall clock @now). */

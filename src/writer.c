@@ -215,10 +215,15 @@ static bool retryable(int err)
  * index.  Not sooner: next to writing the packet, indexing it is cheap,
  * and a writer behind on a burst of large packets catches up anyway.
  */
+static bool behind(const struct writer *w)
+{
+	return queue_used(w->q) > queue_size(w->q) / 4 * 3;
+}
+
 static void add_to_index(struct writer *w, const struct chunk_pos *pos,
 			 struct qrec *qr, uint64_t ts)
 {
-	if (queue_used(w->q) > queue_size(w->q) / 4 * 3) {
+	if (behind(w)) {
 		index_skip(w->index, pos);
 		counter_add(&w->unindexed, 1);
 		return;
@@ -256,6 +261,14 @@ static int write_record(struct writer *w, struct qrec *qr)
 	else
 		w->last_ts = r->ts_ns;
 	pcap_null_header((uint8_t *)(qr + 1), r->family);
+	/* The kernel's packets for a socket in TIME_WAIT, for one. */
+	if (!(r->flags & NR_F_OWNER) && w->index && !behind(w) &&
+	    index_owner(w->index, &qr->r,
+			(const uint8_t *)(qr + 1) + PCAP_NULL_HDR_LEN)) {
+		pkt.has_pid = true;
+		pkt.pid = r->tgid;
+		pkt.tid = r->tid;
+	}
 	if (w->context)
 		pkt.comment = context_comment(w->context, r, &pkt.comment_len);
 	f = split_route(w->split, r);

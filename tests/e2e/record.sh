@@ -152,6 +152,17 @@ where_is "$DIR" "$GET_HELLO" \
 	"1 curl-$CURL4.pcap, 1 curl-$CURL6.pcap, 2 python3-$HTTPD.pcap" \
 	"the GET requests are in curl's and http.server's files only"
 
+# --- the kernel's packets for a socket in TIME_WAIT go with the socket -------
+# http.server closes first: its last ACK is sent by the kernel for a
+# socket in TIME_WAIT, which has no owner any more; netrec gives it the
+# owner of its connection.  So both ends' files hold every packet.
+cport=$(tfields "$F_CURL4" "tcp.flags.syn==1 && tcp.flags.ack==0" tcp.srcport | head -n 1)
+f=$(file_of "$DIR" "$HTTPD" "python3-$HTTPD.pcap")
+is "$(tcount "$f" "tcp.port==$cport")" "$(tcount "$F_CURL4" "tcp.port==$cport")" \
+	"curl's IPv4 connection: as many packets in http.server's file as in curl's"
+is "$(tcount "$DIR/unknown.pcap" "tcp.port==8080")" 0 \
+	"unknown.pcap: nothing of the HTTP connections (TIME_WAIT packets go with their socket)"
+
 # --- the connection made before netrec started ------------------------------
 for who in PRECLI PRESRV; do
 	f=$(file_of "$DIR" "${!who}" "python3-${!who}.pcap")

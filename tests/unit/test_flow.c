@@ -905,6 +905,58 @@ static void test_accept(void)
 	flow_table_free(t);
 }
 
+/* A packet the kernel sent without an owner finds its connection's. */
+static void test_owner_of(void)
+{
+	struct flow_slices a = { 0 };
+	struct flow_table *t = table(100);
+	struct conn c = mkconn(t, &a, IPPROTO_TCP, 800, false);
+	struct conn tw;
+	const struct flow_owner *o;
+	struct pkt_info pi;
+	struct nr_record r;
+	struct flow_pkt p = { .pi = &pi, .r = &r };
+
+	handshake(&c);
+	pkt(&c, CLI, TH_FIN | TH_ACK, 0);
+	/* The ACK of a socket in TIME_WAIT: no cookie, no owner. */
+	memset(&pi, 0, sizeof(pi));
+	memset(&r, 0, sizeof(r));
+	pi.family = 4;
+	pi.proto = IPPROTO_TCP;
+	pi.has_l4 = true;
+	pi.tcp_flags = TH_ACK;
+	memcpy(pi.saddr, c.cli, 16);
+	memcpy(pi.daddr, c.srv, 16);
+	pi.sport = c.cport;
+	pi.dport = c.sport;
+	r.dir = NR_DIR_OUT;
+	o = flow_owner_of(t, &p);
+	ok(o && o->pid == 4242 && !strcmp(o->comm, "curl"),
+	   "an unowned packet from the connection's local end: curl's");
+	r.dir = NR_DIR_IN; /* the same ends seen from the other host */
+	ok(!flow_owner_of(t, &p),
+	   "... but not the same ends arriving here (another host's end)");
+	r.dir = NR_DIR_OUT;
+	pi.sport = c.cport + 1;
+	ok(!flow_owner_of(t, &p), "... nor another port's");
+	/* Its cookie still known (the socket's own, no storage left). */
+	pi.sport = c.cport;
+	r.cookie = 800;
+	o = flow_owner_of(t, &p);
+	ok(o && o->pid == 4242,
+	   "an unowned packet with the socket's cookie: curl's");
+	/* A flow without any owned packet lends none. */
+	tw = mkconn(t, &a, IPPROTO_TCP, 801, false);
+	tw.rflags = 0;
+	tw.cport = 40200;
+	handshake(&tw);
+	pi.sport = 40200;
+	r.cookie = 0;
+	ok(!flow_owner_of(t, &p), "a connection never owned lends no owner");
+	flow_table_free(t);
+}
+
 static void test_slices(void)
 {
 	struct flow_slices a = { 0 }, b = { 0 }, ch = { 0 };
@@ -1284,6 +1336,7 @@ int main(void)
 	test_icmp();
 	test_sockets();
 	test_accept();
+	test_owner_of();
 	test_slices();
 	test_expiry();
 	test_full();
