@@ -72,6 +72,9 @@ static void print_counts(const struct session *s)
 	if (ws.out_of_order)
 		pr_warn("%llu packets were written out of time order (the reorder window overflowed)",
 			(unsigned long long)ws.out_of_order);
+	if (ws.unindexed)
+		pr_warn("%llu packets were written but left out of the index (the writer fell behind; their chunks say \"index_complete\": false)",
+			(unsigned long long)ws.unindexed);
 }
 
 /*
