@@ -35,6 +35,7 @@ struct flow_table {
 	struct lru lru[LRU_N];
 	uint64_t seed[2], next_id;
 	size_t count;
+	size_t dns_bufs; /* DNS over TCP messages being put together */
 };
 
 /* The letters of Zeek's history, each recorded once per side. */
@@ -250,6 +251,35 @@ static struct flow *adopt(struct flow_table *t, const struct flow_pkt *p,
 	return f;
 }
 
+uint8_t *flow_dns_buf_new(struct flow_table *t, struct flow *f, int side,
+			  size_t size)
+{
+	if (f->dns_tcp[side].buf || t->dns_bufs >= FLOW_DNS_BUFS)
+		return NULL;
+	f->dns_tcp[side].buf = malloc(size);
+	if (f->dns_tcp[side].buf)
+		t->dns_bufs++;
+	return f->dns_tcp[side].buf;
+}
+
+void flow_dns_buf_free(struct flow_table *t, struct flow *f, int side)
+{
+	if (!f->dns_tcp[side].buf)
+		return;
+	free(f->dns_tcp[side].buf);
+	f->dns_tcp[side].buf = NULL;
+	t->dns_bufs--;
+}
+
+static void free_flow(struct flow_table *t, struct flow *f)
+{
+	for (unsigned int i = 0; i < f->nnames; i++)
+		free(f->names[i]);
+	flow_dns_buf_free(t, f, 0);
+	flow_dns_buf_free(t, f, 1);
+	free(f);
+}
+
 static void evict(struct flow_table *t, struct flow *f, bool idle)
 {
 	struct flow_slice *s, *next;
@@ -265,9 +295,7 @@ static void evict(struct flow_table *t, struct flow *f, bool idle)
 	forget_accepting(t, f);
 	forget_owned(t, f);
 	lru_unlink(f);
-	for (unsigned int i = 0; i < f->nnames; i++)
-		free(f->names[i]);
-	free(f);
+	free_flow(t, f);
 	t->count--;
 }
 
@@ -297,9 +325,7 @@ void flow_table_free(struct flow_table *t)
 			t->cfg.emit(t->cfg.arg, s);
 			free_slice(s);
 		}
-		for (unsigned int i = 0; i < f->nnames; i++)
-			free(f->names[i]);
-		free(f);
+		free_flow(t, f);
 	}
 	hashtab_free(t->flows);
 	hashtab_free(t->accepting);

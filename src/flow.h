@@ -85,6 +85,11 @@ struct flow {
 	} queries[FLOW_QUERIES]; /* DNS queries waiting for an answer */
 	unsigned int nqueries;
 	uint32_t dns_skip[2]; /* TCP: rest of a message not reassembled */
+	struct {
+		uint8_t *buf; /* a DNS message being put together, or NULL */
+		uint32_t len, need;
+		uint32_t next_seq; /* where the next segment must start */
+	} dns_tcp[2];		   /* DNS over TCP, per side */
 	struct flow_slice *slices;
 	struct flow *lru_prev, *lru_next;
 	unsigned char key[48];
@@ -144,6 +149,16 @@ const char *flow_conn_state(const struct flow *f);
 /* "tcp", "udp", "icmp", or NULL for others. */
 const char *flow_proto_name(uint8_t proto);
 size_t flow_count(const struct flow_table *t);
+
+/*
+ * Room for a DNS message over TCP that spans segments, kept with the flow
+ * (f->dns_tcp[side]); at most FLOW_DNS_BUFS at once in the table.  NULL
+ * when there is one already, too many, or no memory.
+ */
+#define FLOW_DNS_BUFS 1024
+uint8_t *flow_dns_buf_new(struct flow_table *t, struct flow *f, int side,
+			  size_t size);
+void flow_dns_buf_free(struct flow_table *t, struct flow *f, int side);
 
 /* DNS round-trip times: remember a query, find the answer's. */
 void flow_dns_query(struct flow *f, uint16_t id, uint64_t ts);

@@ -646,43 +646,116 @@ out:
 
 /*
  * DNS over TCP: each message has a 2-byte length in front.  A message
- * that goes on in the next segment is recorded as truncated, and the
- * bytes of it that follow are skipped rather than read as a new message.
+ * that goes on in later segments is put together in order (at most
+ * FLOW_DNS_BUFS at once); one that cannot be (a gap, a snaplen cut, too many)
+ * is recorded from what there is as truncated, and the rest of it is
+ * skipped rather than read as a new message.
  */
-static void dns_packet(struct pkt_ctx *x, const uint8_t *data, int side)
+static void give_up_tcp(struct pkt_ctx *x, int side, uint32_t rest)
+{
+	struct flow *f = x->f;
+
+	dns_line(x, f->dns_tcp[side].buf, f->dns_tcp[side].len, true);
+	flow_dns_buf_free(x->c->ix->flows, f, side);
+	f->dns_skip[side] = rest;
+}
+
+/* Feed a segment to the message being put together; bytes taken. */
+static size_t continue_tcp(struct pkt_ctx *x, int side, const uint8_t *p,
+			   size_t have)
 {
 	const struct pkt_info *pi = x->pi;
-	const uint8_t *p = data + pi->payload_off;
-	size_t have = pi->payload_cap, skip, mlen;
+	struct flow *f = x->f;
+	uint32_t want = f->dns_tcp[side].need - f->dns_tcp[side].len;
+	uint32_t take = pi->payload_len < want ? pi->payload_len : want;
 
-	if (pi->proto == IPPROTO_UDP) {
-		dns_line(x, p, have, have < pi->payload_len);
-		return;
+	if (pi->seq != f->dns_tcp[side].next_seq) {
+		/* Sent again (already here): nothing new. */
+		if ((int32_t)(pi->seq + pi->payload_len -
+			      f->dns_tcp[side].next_seq) <= 0)
+			return pi->payload_len;
+		give_up_tcp(x, side, 0);
+		return pi->payload_len; /* a gap: no telling where we are */
 	}
-	skip = x->f->dns_skip[side];
-	if (skip >= pi->payload_len) {
-		x->f->dns_skip[side] = skip - pi->payload_len;
-		return;
+	if (have < take) {
+		give_up_tcp(x, side, want - take);
+		return take;
 	}
-	x->f->dns_skip[side] = 0;
-	p += skip < have ? skip : have;
-	have = skip < have ? have - skip : 0;
-	for (size_t left = pi->payload_len - skip; left >= 2 && have >= 2;) {
+	memcpy(f->dns_tcp[side].buf + f->dns_tcp[side].len, p, take);
+	f->dns_tcp[side].len += take;
+	f->dns_tcp[side].next_seq += take;
+	if (f->dns_tcp[side].len < f->dns_tcp[side].need)
+		return take;
+	dns_line(x, f->dns_tcp[side].buf, f->dns_tcp[side].need, false);
+	flow_dns_buf_free(x->c->ix->flows, f, side);
+	return take;
+}
+
+/* Start putting together a message of @mlen whose first @have came. */
+static bool start_tcp(struct pkt_ctx *x, int side, const uint8_t *p,
+		      size_t have, size_t mlen)
+{
+	struct flow *f = x->f;
+
+	if (!flow_dns_buf_new(x->c->ix->flows, f, side, mlen))
+		return false;
+	memcpy(f->dns_tcp[side].buf, p, have);
+	f->dns_tcp[side].len = have;
+	f->dns_tcp[side].need = mlen;
+	f->dns_tcp[side].next_seq = x->pi->seq + x->pi->payload_len;
+	return true;
+}
+
+static void dns_tcp(struct pkt_ctx *x, int side, const uint8_t *p, size_t have)
+{
+	const struct pkt_info *pi = x->pi;
+	size_t left = pi->payload_len, skip = x->f->dns_skip[side], mlen, n;
+
+	if (skip) {
+		n = skip < left ? skip : left;
+		x->f->dns_skip[side] -= n;
+		left -= n;
+		n = n < have ? n : have;
+		p += n;
+		have -= n;
+	} else if (x->f->dns_tcp[side].buf) {
+		n = continue_tcp(x, side, p, have);
+		left -= n;
+		n = n < have ? n : have;
+		p += n;
+		have -= n;
+	}
+	while (left >= 2 && have >= 2) {
 		mlen = (size_t)p[0] << 8 | p[1];
-		if (mlen + 2 > left) {
-			/* Goes on in the next segment(s): not reassembled. */
-			dns_line(x, p + 2, have - 2, true);
-			x->f->dns_skip[side] = mlen + 2 - left;
+		if (mlen + 2 <= left && mlen + 2 <= have) {
+			dns_line(x, p + 2, mlen, false);
+		} else if (mlen + 2 > left && have == left &&
+			   start_tcp(x, side, p + 2, have - 2, mlen)) {
+			return;
+		} else {
+			/* Cut by the snaplen, or no room to put it together. */
+			dns_line(x, p + 2, mlen < have - 2 ? mlen : have - 2,
+				 true);
+			if (mlen + 2 > left)
+				x->f->dns_skip[side] = mlen + 2 - left;
 			return;
 		}
-		dns_line(x, p + 2, mlen <= have - 2 ? mlen : have - 2,
-			 mlen > have - 2);
-		if (mlen + 2 > have)
-			return;
 		p += mlen + 2;
 		have -= mlen + 2;
 		left -= mlen + 2;
 	}
+}
+
+static void dns_packet(struct pkt_ctx *x, const uint8_t *data, int side)
+{
+	const struct pkt_info *pi = x->pi;
+	const uint8_t *p = data + pi->payload_off;
+
+	if (pi->proto == IPPROTO_UDP)
+		dns_line(x, p, pi->payload_cap,
+			 pi->payload_cap < pi->payload_len);
+	else if (pi->payload_len)
+		dns_tcp(x, side, p, pi->payload_cap);
 }
 
 static void http_packet(struct pkt_ctx *x, const uint8_t *data)

@@ -17,7 +17,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init
-require_cmds curl dig dnsmasq jq sha256sum zstd
+require_cmds curl dig dnsmasq jq sha256sum zstd ethtool
 netns_pair
 
 PRE_PORT=7101
@@ -93,8 +93,11 @@ nlines() { idx "$1" "$2" | wc -l; }
 pkt_at() { python3 "$IDXPY" pkt-at "$1" "$2"; }
 
 # --- before netrec: servers and a live connection -------------------------
+# A TXT record of 12 strings of 250 bytes: its answer spans TCP segments.
+BIG_TXT=$(printf 'x%.0s' $(seq 250))
+BIG_ARG=big.example.net$(printf ",$BIG_TXT%.0s" $(seq 12))
 DNSMASQ_EXTRA=(--host-record="web.example.net,$V4_SRV"
-	--cname=www.example.net,web.example.net)
+	--cname=www.example.net,web.example.net --txt-record="$BIG_ARG")
 start_httpd
 start_dnsmasq
 bg_ns PRESRV "$NS_SRV" python3 "$PEER" tcp-server "$V4_SRV" "$PRE_PORT" \
@@ -132,6 +135,12 @@ ok $? "a malformed DNS message is sent to port 53"
 touch "$WORK/pre.go"
 wait_until 10 test -e "$WORK/pre.done"
 ok $? "the pre-existing connection exchanges a line"
+# Segments on the wire as they are sent: no offloads merging them.
+for ns in "$NS_CLI" "$NS_SRV"; do
+	in_ns "$ns" ethtool -K veth0 tso off gso off gro off >/dev/null 2>&1
+done
+run_ns DIGBIG "$NS_CLI" dig "@$V4_SRV" +tcp +time=5 +tries=1 +short big.example.net TXT
+cmp_ok "$(wc -c <"$(out_of "$DIGBIG")")" '>' 3000 "dig +tcp gets the 3000-byte TXT record"
 
 stop_netrec_ok
 
@@ -239,6 +248,17 @@ F=$DIR/python3-$BADDNS.pcap
 is "$(idxv "$F" '.type=="dns"' '[.malformed, .trans_id] | join(" ")')" "true 4660" \
 	"the malformed message is indexed as malformed, with what could be read"
 like "$(idxv "$F" '.type=="dns"' .error)" '.' "... and says what is wrong"
+
+F=$DIR/dig-$DIGBIG.pcap
+cmp_ok "$(tcount "$F" "tcp.srcport==53 && tcp.len>0")" '>=' 3 \
+	"the TXT answer came in several TCP segments"
+R=$(idx "$F" '.type=="dns" and .qr==true')
+is "$(jq -r '[.query, (.answer_types | join(",")), (.truncated // false), (.malformed // false)] | join(" ")' <<<"$R")" \
+	"big.example.net TXT false false" "DNS over TCP: the answer is put together from its segments, whole"
+last=$(tfields "$F" "tcp.srcport==53 && tcp.len>0" frame.time_epoch | tail -n 1)
+like "$(pkt_at "$F" "$(jq -r .offset <<<"$R")")" "^$last " \
+	"... its offset is that of the segment that completed it"
+like "$(jq -r '.answers[0]' <<<"$R")" "^\"x{250}\" " "... and its data is all there"
 
 # --- a refused connection, a connection older than netrec ---------------------
 F=$DIR/curl-$CURLRST.pcap
