@@ -869,13 +869,15 @@ bool index_owner(struct index *ix, struct nr_record *r, const uint8_t *data)
 	return true;
 }
 
-void index_skip(struct index *ix, const struct chunk_pos *pos)
+void index_skip(struct index *ix, const struct chunk_pos *pos, uint64_t ts)
 {
 	struct ixchunk *c = pos->chunk;
 
 	(void)ix;
-	if (c)
-		c->unindexed++;
+	if (!c)
+		return;
+	c->unindexed++;
+	c->end_ts = ts;
 }
 
 void index_tick(struct index *ix, uint64_t now)

@@ -55,8 +55,8 @@ void index_packet(struct index *ix, const struct chunk_pos *pos,
  * packets).  Sets NR_F_OWNER and NR_F_INFERRED in @r; false if unknown.
  */
 bool index_owner(struct index *ix, struct nr_record *r, const uint8_t *data);
-/* A packet written at @pos that the index had no time for. */
-void index_skip(struct index *ix, const struct chunk_pos *pos);
+/* A packet written at @pos (at @ts) that the index had no time for. */
+void index_skip(struct index *ix, const struct chunk_pos *pos, uint64_t ts);
 /* Evict idle flows, writing their lines (wall clock @now). */
 void index_tick(struct index *ix, uint64_t now);
 

@@ -224,7 +224,7 @@ static void add_to_index(struct writer *w, const struct chunk_pos *pos,
 			 struct qrec *qr, uint64_t ts)
 {
 	if (behind(w)) {
-		index_skip(w->index, pos);
+		index_skip(w->index, pos, ts);
 		counter_add(&w->unindexed, 1);
 		return;
 	}
