@@ -429,6 +429,20 @@ start_dnsmasq() {
 	fi
 }
 
+# pre_connection PORT MARK: a TCP connection from $NS_CLI to $V4_SRV:PORT,
+# made now (before netrec starts) and kept open: PRESRV and PRECLI get the
+# two processes' pids.  "touch $WORK/pre.go" has the client send MARK and
+# wait for "ACK MARK"; then $WORK/pre.done appears.
+pre_connection() {
+	bg_ns PRESRV "$NS_SRV" python3 "$PEER" tcp-server "$V4_SRV" "$1" \
+		--ready "$WORK/presrv.ready"
+	wait_until 10 test -e "$WORK/presrv.ready" || bail "pre-existing server did not start"
+	bg_ns PRECLI "$NS_CLI" python3 "$PEER" tcp-client "$V4_SRV" "$1" \
+		--ready "$WORK/precli.ready" --trigger "$WORK/pre.go" \
+		--done "$WORK/pre.done" --mark "$2"
+	wait_until 10 test -e "$WORK/precli.ready" || bail "pre-existing client did not connect"
+}
+
 # udp_receiver VAR CGROUP NETNS HOST PORT COUNT: a receiver that waits for
 # COUNT datagrams (CGROUP may be "").  Wait for them with udp_received.
 udp_receiver() {

@@ -32,13 +32,7 @@ DIR=$WORK/out
 # --- before netrec: servers and a live connection -------------------------
 start_httpd
 start_dnsmasq
-bg_ns PRESRV "$NS_SRV" python3 "$PEER" tcp-server "$V4_SRV" "$PRE_PORT" \
-	--ready "$WORK/presrv.ready"
-wait_until 10 test -e "$WORK/presrv.ready" || bail "pre-existing server did not start"
-bg_ns PRECLI "$NS_CLI" python3 "$PEER" tcp-client "$V4_SRV" "$PRE_PORT" \
-	--ready "$WORK/precli.ready" --trigger "$WORK/pre.go" \
-	--done "$WORK/pre.done" --mark "$PRE_MARK"
-wait_until 10 test -e "$WORK/precli.ready" || bail "pre-existing client did not connect"
+pre_connection "$PRE_PORT" "$PRE_MARK"
 
 # --- record ---------------------------------------------------------------
 start_netrec_or_bail -w "$DIR"
