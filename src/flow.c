@@ -164,64 +164,49 @@ static void packet_ends_key(const struct flow_pkt *p, unsigned char key[40])
 		 out ? pi->dport : pi->sport);
 }
 
-static void accepting_key(const struct flow *f, unsigned char key[40])
-{
-	ends_key(key, f->family, f->proto, f->resp_h, f->resp_p, f->orig_h,
-		 f->orig_p);
-}
-
-/* The ends of @f, local first: the key of the owned table. */
+/* The ends of @f, local first: the key of both tables by ends. */
 static void local_key(const struct flow *f, unsigned char key[40])
 {
-	if (f->local_is_orig)
-		ends_key(key, f->family, f->proto, f->orig_h, f->orig_p,
-			 f->resp_h, f->resp_p);
-	else
-		accepting_key(f, key);
+	bool lo = f->local_is_orig;
+
+	ends_key(key, f->family, f->proto, lo ? f->orig_h : f->resp_h,
+		 lo ? f->orig_p : f->resp_p, lo ? f->resp_h : f->orig_h,
+		 lo ? f->resp_p : f->orig_p);
 }
 
-static void forget_owned(struct flow_table *t, struct flow *f)
+/* Put @f in table @h by its ends; *@in says whether it is there. */
+static void ends_put(struct hashtab *h, struct flow *f, bool *in)
 {
 	unsigned char key[40];
 
-	if (!f->owned)
+	local_key(f, key);
+	*in = !hashtab_put(h, key, f);
+}
+
+/* Take @f out of @h, unless another flow of the same ends replaced it. */
+static void ends_del(struct hashtab *h, struct flow *f, bool *in)
+{
+	unsigned char key[40];
+
+	if (!*in)
 		return;
 	local_key(f, key);
-	if (hashtab_get(t->owned, key) == f)
-		hashtab_del(t->owned, key);
-	f->owned = false;
+	if (hashtab_get(h, key) == f)
+		hashtab_del(h, key);
+	*in = false;
+}
+
+/* A server's flow that saw the handshake: for accept()'s socket. */
+static void note_accepting(struct flow_table *t, struct flow *f)
+{
+	if (f->proto == IPPROTO_TCP && f->orig_known && !f->local_is_orig)
+		ends_put(t->accepting, f, &f->accepting);
 }
 
 static void note_owned(struct flow_table *t, struct flow *f)
 {
-	unsigned char key[40];
-
-	if (f->owned || f->proto != IPPROTO_TCP)
-		return;
-	local_key(f, key);
-	f->owned = !hashtab_put(t->owned, key, f);
-}
-
-static void forget_accepting(struct flow_table *t, struct flow *f)
-{
-	unsigned char key[40];
-
-	if (!f->accepting)
-		return;
-	accepting_key(f, key);
-	if (hashtab_get(t->accepting, key) == f)
-		hashtab_del(t->accepting, key);
-	f->accepting = false;
-}
-
-static void note_accepting(struct flow_table *t, struct flow *f)
-{
-	unsigned char key[40];
-
-	if (f->proto != IPPROTO_TCP || !f->orig_known || f->local_is_orig)
-		return;
-	accepting_key(f, key);
-	f->accepting = !hashtab_put(t->accepting, key, f);
+	if (!f->owned && f->proto == IPPROTO_TCP)
+		ends_put(t->owned, f, &f->owned);
 }
 
 static void evict(struct flow_table *t, struct flow *f, bool idle);
@@ -247,7 +232,7 @@ static struct flow *adopt(struct flow_table *t, const struct flow_pkt *p,
 		return NULL;
 	}
 	f->cookie = p->r->cookie;
-	forget_accepting(t, f);
+	ends_del(t->accepting, f, &f->accepting);
 	return f;
 }
 
@@ -292,8 +277,8 @@ static void evict(struct flow_table *t, struct flow *f, bool idle)
 		free_slice(s);
 	}
 	hashtab_del(t->flows, f->key);
-	forget_accepting(t, f);
-	forget_owned(t, f);
+	ends_del(t->accepting, f, &f->accepting);
+	ends_del(t->owned, f, &f->owned);
 	lru_unlink(f);
 	free_flow(t, f);
 	t->count--;
@@ -452,10 +437,15 @@ static struct flow *new_flow(struct flow_table *t, const struct flow_pkt *p,
 	return f;
 }
 
+/* The bit of letter @c of @side in hist_seen. */
+static uint32_t letter_bit(char c, int side)
+{
+	return 1u << ((strchr(letters, c) - letters) * 2 + side);
+}
+
 static void add_letter(struct flow *f, char c, int side)
 {
-	const char *l = strchr(letters, c);
-	uint32_t bit = 1u << ((l - letters) * 2 + side);
+	uint32_t bit = letter_bit(c, side);
 	size_t n = strlen(f->history);
 
 	if (f->hist_seen & bit || n + 1 >= sizeof(f->history))
@@ -654,9 +644,7 @@ void flow_chunk_done(struct flow_table *t, struct flow_slices *chunk)
 
 static bool seen(const struct flow *f, char c, int side)
 {
-	const char *l = strchr(letters, c);
-
-	return f->hist_seen & (1u << ((l - letters) * 2 + side));
+	return f->hist_seen & letter_bit(c, side);
 }
 
 /*
