@@ -709,22 +709,19 @@ static bool start_tcp(struct pkt_ctx *x, int side, const uint8_t *p,
 static void dns_tcp(struct pkt_ctx *x, int side, const uint8_t *p, size_t have)
 {
 	const struct pkt_info *pi = x->pi;
-	size_t left = pi->payload_len, skip = x->f->dns_skip[side], mlen, n;
+	size_t left = pi->payload_len, skip = x->f->dns_skip[side], mlen, n = 0;
 
+	/* First the rest of a message begun in an earlier segment. */
 	if (skip) {
 		n = skip < left ? skip : left;
 		x->f->dns_skip[side] -= n;
-		left -= n;
-		n = n < have ? n : have;
-		p += n;
-		have -= n;
 	} else if (x->f->dns_tcp[side].buf) {
 		n = continue_tcp(x, side, p, have);
-		left -= n;
-		n = n < have ? n : have;
-		p += n;
-		have -= n;
 	}
+	left -= n;
+	n = n < have ? n : have;
+	p += n;
+	have -= n;
 	while (left >= 2 && have >= 2) {
 		mlen = (size_t)p[0] << 8 | p[1];
 		if (mlen + 2 <= left && mlen + 2 <= have) {
