@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "digest.h"
+#include "fileio.h"
 #include "safeopen.h"
 
 #define FILE_BUF (128 * 1024)
@@ -98,16 +99,6 @@ void digest_free(struct digest *d)
 		return;
 	EVP_MD_CTX_free(d->ctx);
 	free(d);
-}
-
-static ssize_t read_retry(int fd, void *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = read(fd, buf, len);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
 }
 
 static int digest_fd(int fd, char hex[SHA256_HEX_LEN])

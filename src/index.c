@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "dns.h"
 #include "dnscache.h"
+#include "fileio.h"
 #include "flow.h"
 #include "http.h"
 #include "index.h"
@@ -179,21 +180,6 @@ static void log_error(struct index *ix, const char *what, const char *path,
 		return;
 	ix->last_err = err;
 	pr_err("%s %s: %s", what, path, strerror(-err));
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
 }
 
 /*
