@@ -318,16 +318,9 @@ bg_ns() {
 # run_ns VAR NETNS COMMAND...: run COMMAND in NETNS to the end (at most
 # RUN_TIMEOUT, default 60 s); VAR gets its pid, the status is returned.
 run_ns() {
-	local var=$1 ns=$2 rc
+	local var=$1 ns=$2
 	shift 2
-	spawn "$var" "" "$ns" "$@"
-	wait_exit "${!var}" "${RUN_TIMEOUT:-60}"
-	rc=$?
-	if [ "$rc" = 124 ] && proc_alive "${!var}"; then
-		diag "timed out: $*"
-		stop_pid "${!var}"
-	fi
-	return "$rc"
+	run_cg "$var" "" "$ns" "$@"
 }
 
 # run_cg VAR CGROUP NETNS COMMAND...: run_ns, inside a cgroup.
