@@ -29,6 +29,11 @@ const volatile __u32 snap_mode = NR_SNAP_BYTES;
 const volatile bool whole_dns_icmp = true;
 const volatile __u32 filter_flags = 0;
 const volatile char filter_comm[NR_COMM_LEN] = {};
+/*
+ * Set by user space once it has shown it can flush every CPU's stage
+ * (see netrec_flush); until then each packet goes out alone.
+ */
+bool stage_packets = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
@@ -42,6 +47,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nr_counters);
 } counters SEC(".maps");
+
+/* Each CPU's staged packets (see netrec.h), indexed by CPU number. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* the loader sets the number of CPUs */
+	__type(key, __u32);
+	__type(value, struct nr_stage);
+} stages SEC(".maps");
 
 /* The values each filter accepts; the key is what matters. */
 struct {
@@ -232,6 +246,67 @@ static __always_inline bool wanted(struct __sk_buff *skb,
 	return true;
 }
 
+/* Hand the stage over as one sample.  The caller holds st->busy. */
+static __always_inline void flush_stage(void *ctx, struct nr_stage *st,
+					struct nr_counters *c)
+{
+	__u32 n = st->used;
+
+	if (n > NR_STAGE_BYTES) /* never: it bounds the size for the verifier */
+		n = NR_STAGE_BYTES;
+	if (n &&
+	    bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, st->buf,
+				  n) &&
+	    c)
+		__sync_fetch_and_add(&c->v[NR_CNT_OUTPUT_FAIL], st->count);
+	st->used = 0;
+	st->count = 0;
+}
+
+/* Copy the packet into this CPU's stage; false: send it out alone. */
+static __always_inline bool stage(struct __sk_buff *skb,
+				  const struct nr_record *r, __u32 cap,
+				  struct nr_counters *c)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), need, off, len;
+	struct nr_record *dst;
+	struct nr_stage *st;
+
+	if (!stage_packets || cap >= NR_STAGE_CAP_MAX)
+		return false;
+	st = bpf_map_lookup_elem(&stages, &cpu);
+	if (!st)
+		return false;
+	/*
+	 * Held: this program interrupted (or, on a preemptible kernel,
+	 * preempted) another user of the stage on this CPU.
+	 */
+	if (__sync_lock_test_and_set(&st->busy, 1))
+		return false;
+	need = NR_ENTRY_SIZE(cap);
+	off = st->used;
+	if (off + need > NR_STAGE_BYTES) {
+		flush_stage(skb, st, c);
+		off = 0;
+	}
+	/* No-op masks, hidden from the compiler, that the verifier needs. */
+	barrier_var(off);
+	off &= (NR_STAGE_BYTES - 1) & ~7;
+	dst = (struct nr_record *)(st->buf + off);
+	*dst = *r;
+	len = cap;
+	barrier_var(len);
+	len &= NR_STAGE_CAP_MAX - 1;
+	if (len && bpf_skb_load_bytes(skb, 0, dst + 1, len)) {
+		st->busy = 0;
+		return false;
+	}
+	st->used = off + need;
+	st->count++;
+	st->busy = 0;
+	return true;
+}
+
 static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 {
 	struct nr_record r = {};
@@ -287,6 +362,8 @@ static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 	r.cookie = bpf_get_socket_cookie(skb);
 	r.cgroup_id = bpf_skb_cgroup_id(skb);
 
+	if (stage(skb, &r, cap, c))
+		return;
 	/* Recorded is seen - failed - filtered: one locked add fewer. */
 	if (bpf_perf_event_output(skb, &events, BPF_F_CURRENT_CPU | (cap << 32),
 				  &r, sizeof(r)))
@@ -306,6 +383,26 @@ int netrec_egress(struct __sk_buff *skb)
 {
 	record(skb, NR_DIR_OUT);
 	return 1;
+}
+
+/*
+ * Run by user space on one CPU (BPF_F_TEST_RUN_ON_CPU) to hand over what
+ * that CPU has staged: the last packets before a quiet spell must not wait
+ * for the next busy one.  Returns 1 if the stage was in use: try again.
+ */
+SEC("raw_tp")
+int netrec_flush(void *ctx)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
+	struct nr_stage *st = bpf_map_lookup_elem(&stages, &cpu);
+
+	if (!st)
+		return 0;
+	if (__sync_lock_test_and_set(&st->busy, 1))
+		return 1;
+	flush_stage(ctx, st, bpf_map_lookup_elem(&counters, &zero));
+	st->busy = 0;
+	return 0;
 }
 
 /*

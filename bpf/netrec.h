@@ -76,6 +76,32 @@ struct nr_record {
 };
 
 /*
+ * Most packets are not handed to the perf buffer one by one: each CPU
+ * stages them in a buffer of its own and hands the buffer over as one
+ * perf sample when it is full, or when user space asks (netrec_flush, run
+ * on that CPU), because each bpf_perf_event_output() call costs several
+ * times what copying a small packet does.  A sample therefore holds one
+ * or more entries, each a struct nr_record, its caplen packet bytes, and
+ * padding to a multiple of 8.  Packets of NR_STAGE_CAP_MAX bytes or more,
+ * and packets seen while the CPU's buffer is in use (an interrupt in the
+ * middle of staging), go out alone, as before.
+ */
+#define NR_STAGE_BYTES 32768
+#define NR_STAGE_CAP_MAX 2048
+
+struct nr_stage {
+	__u32 used;  /* bytes of buf holding entries */
+	__u32 count; /* entries in buf */
+	__u64 busy; /* a program on this CPU is using buf (64 bits: BPF xchg) */
+	/* Room past NR_STAGE_BYTES lets the verifier bound the copy. */
+	__u8 buf[NR_STAGE_BYTES + sizeof(struct nr_record) + NR_STAGE_CAP_MAX];
+};
+
+/* Entry size in a staged sample: the record, its bytes, padding. */
+#define NR_ENTRY_SIZE(caplen)                                                  \
+	((sizeof(struct nr_record) + (caplen) + 7) & ~(__u64)7)
+
+/*
  * The last exec of a process, kept by the kernel so that a process that
  * exits before user space can read /proc (a short curl) is still named by
  * its program and arguments.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
@@ -26,6 +27,9 @@ struct capture {
 	struct bpf_link *sock_create, *send, *recv, *exec;
 	const struct cgroup_root *root;
 	int ncpus;
+	/* Staged packets: the stages map, read-only, to see which hold any. */
+	const __u8 *stages;
+	size_t stage_size, stages_len;
 };
 
 static bool has_cap(const __u32 eff[2], int cap)
@@ -100,6 +104,11 @@ static int load(struct capture *c, const struct capture_config *cfg,
 	skel = netrec_bpf__open();
 	if (!skel)
 		return -errno;
+	err = bpf_map__set_max_entries(skel->maps.stages, c->ncpus);
+	if (err) {
+		netrec_bpf__destroy(skel);
+		return err;
+	}
 	skel->rodata->snaplen = cfg->snaplen;
 	skel->rodata->snap_mode =
 		cfg->snap_headers ? NR_SNAP_HEADERS : NR_SNAP_BYTES;
@@ -116,6 +125,7 @@ static int load(struct capture *c, const struct capture_config *cfg,
 		skel->progs.netrec_recv,
 		optional && kernel_has_tracepoint("sock_recv_length"));
 	bpf_program__set_autoload(skel->progs.netrec_existing, optional);
+	bpf_program__set_autoload(skel->progs.netrec_flush, optional);
 	bpf_program__set_autoload(
 		skel->progs.netrec_exec,
 		optional && kernel_has_tracepoint("sched_process_exec"));
@@ -182,6 +192,77 @@ static void stamp_existing(struct capture *c)
 	bpf_link__destroy(link);
 }
 
+/* 0: flushed (or an offline CPU, which stages nothing); -EAGAIN: in use. */
+static int flush_cpu(const struct capture *c, int cpu)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .flags = BPF_F_TEST_RUN_ON_CPU,
+		    .cpu = cpu);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.netrec_flush),
+				   &opts))
+		return errno == ENXIO ? 0 : -errno;
+	return opts.retval ? -EAGAIN : 0;
+}
+
+/*
+ * Stage packets only once every CPU's stage has been flushed on demand:
+ * a kernel that cannot run the flush program on a chosen CPU would leave
+ * packets waiting there.
+ */
+static void start_staging(struct capture *c)
+{
+	struct bpf_map *map = c->skel->maps.stages;
+	void *p;
+	int err = 0;
+
+	if (!bpf_program__autoload(c->skel->progs.netrec_flush))
+		return;
+	c->stage_size = bpf_map__value_size(map);
+	c->stages_len = c->stage_size * c->ncpus;
+	p = mmap(NULL, c->stages_len, PROT_READ, MAP_SHARED, bpf_map__fd(map),
+		 0);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	c->stages = p;
+	for (int cpu = 0; cpu < c->ncpus && !err; cpu++)
+		err = flush_cpu(c, cpu);
+	if (err)
+		goto fail;
+	c->skel->bss->stage_packets = true;
+	pr_debug("batching packets under %d bytes in %d KiB per CPU",
+		 NR_STAGE_CAP_MAX, NR_STAGE_BYTES / 1024);
+	return;
+fail:
+	pr_debug(
+		"cannot flush staged packets on demand (%s): every packet goes to the perf buffer alone",
+		strerror(-err));
+	if (c->stages)
+		munmap((void *)c->stages, c->stages_len);
+	c->stages = NULL;
+}
+
+int capture_flush(const struct capture *c)
+{
+	int err = 0, e;
+
+	if (!c->stages)
+		return 0;
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		const struct nr_stage *st =
+			(const void *)(c->stages + cpu * c->stage_size);
+
+		/* A peek, not a promise: the flush program decides. */
+		if (!__atomic_load_n(&st->used, __ATOMIC_RELAXED))
+			continue;
+		e = flush_cpu(c, cpu);
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
 int capture_open(struct capture **out, const struct capture_config *cfg,
 		 const struct cgroup_root *root)
 {
@@ -226,6 +307,7 @@ int capture_open(struct capture **out, const struct capture_config *cfg,
 	}
 	attach_owner_refresh(c);
 	stamp_existing(c);
+	start_staging(c);
 	*out = c;
 	return 0;
 err:
@@ -303,6 +385,8 @@ void capture_close(struct capture *c)
 	if (!c)
 		return;
 	capture_detach_packets(c);
+	if (c->stages)
+		munmap((void *)c->stages, c->stages_len);
 	bpf_link__destroy(c->send);
 	bpf_link__destroy(c->recv);
 	bpf_link__destroy(c->exec);

@@ -33,6 +33,12 @@ int capture_open(struct capture **out, const struct capture_config *cfg,
 		 const struct cgroup_root *root);
 /* The perf event array the reader drains. */
 int capture_events_fd(const struct capture *c);
+/*
+ * Have every CPU hand its staged packets to the perf buffer (see
+ * bpf/netrec.h).  Returns 0, or -EAGAIN when a CPU's stage was in use and
+ * must be tried again; safe to call from the reader thread.
+ */
+int capture_flush(const struct capture *c);
 int capture_attach_packets(struct capture *c);
 /* The map of last execs (struct nr_exec by tgid), or -1 if not kept. */
 int capture_execs_fd(const struct capture *c);

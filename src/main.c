@@ -163,6 +163,11 @@ static int kernel_counters(void *arg, struct nr_counters *sum)
 	return capture_counters(arg, sum);
 }
 
+static int flush_staged(void *arg)
+{
+	return capture_flush(arg);
+}
+
 static int start(struct session *s)
 {
 	const struct options *o = s->opt;
@@ -237,8 +242,13 @@ static int start(struct session *s)
 	if (err)
 		return err;
 	/* The perf buffers must exist before a packet program can fire. */
-	err = reader_start(&s->reader, capture_events_fd(s->cap), o->buffer_kib,
-			   s->queue);
+	err = reader_start(&s->reader,
+			   &(struct reader_source){
+				   .events_fd = capture_events_fd(s->cap),
+				   .flush = flush_staged,
+				   .flush_arg = s->cap,
+			   },
+			   o->buffer_kib, s->queue);
 	if (err)
 		return err;
 	err = capture_attach_packets(s->cap);

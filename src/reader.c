@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/perf_event.h>
 #include <bpf/libbpf.h>
 
@@ -36,6 +37,8 @@ struct reader {
 	__u32 *lost_pending; /* per CPU, for the next sample's lost_before */
 	counter_t samples, lost, bad;
 	unsigned int unwoken; /* commits since the last queue_wake() */
+	reader_flush_fn flush;
+	void *flush_arg;
 };
 
 struct perf_sample {
@@ -50,41 +53,55 @@ struct perf_lost {
 	__u64 lost;
 };
 
-static void take_sample(struct reader *rd, int cpu, const struct perf_sample *s)
+/* One entry: a record and its packet.  Returns its size, 0 if malformed. */
+static size_t take_entry(struct reader *rd, int cpu, const __u8 *p, size_t n)
 {
-	struct qrec *qr = NULL;
+	struct qrec *qr;
 	__u32 caplen;
 
 	/*
 	 * Raw data sits 4 bytes past an 8-byte boundary: fields are copied,
 	 * never read in place, and the record goes straight into the queue.
 	 */
-	if (s->size >= sizeof(qr->r)) {
-		memcpy(&caplen, s->data + offsetof(struct nr_record, caplen),
-		       sizeof(caplen));
-		if (caplen <= s->size - sizeof(qr->r))
-			qr = queue_reserve(rd->q, sizeof(*qr) + QREC_LINK_ROOM +
-							  caplen);
-	}
-	if (!qr) {
-		counter_add(&rd->bad, 1);
-		return;
-	}
-	memcpy(&qr->r, s->data, sizeof(qr->r));
+	if (n < sizeof(qr->r))
+		return 0;
+	memcpy(&caplen, p + offsetof(struct nr_record, caplen), sizeof(caplen));
+	if (caplen > n - sizeof(qr->r))
+		return 0;
+	qr = queue_reserve(rd->q, sizeof(*qr) + QREC_LINK_ROOM + caplen);
+	if (!qr)
+		return 0;
+	memcpy(&qr->r, p, sizeof(qr->r));
 	qr->cpu = cpu;
 	qr->lost_before = 0;
 	if (cpu >= 0 && cpu < rd->ncpus) {
 		qr->lost_before = rd->lost_pending[cpu];
 		rd->lost_pending[cpu] = 0;
 	}
-	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, s->data + sizeof(qr->r),
-	       caplen);
+	memcpy((__u8 *)(qr + 1) + QREC_LINK_ROOM, p + sizeof(qr->r), caplen);
 	queue_commit(rd->q);
 	counter_add(&rd->samples, 1);
 	if (++rd->unwoken >= WAKE_BATCH) {
 		queue_wake(rd->q);
 		rd->unwoken = 0;
 	}
+	return NR_ENTRY_SIZE(caplen);
+}
+
+/* A sample holds one packet, or a CPU's stage of them (bpf/netrec.h). */
+static void take_sample(struct reader *rd, int cpu, const struct perf_sample *s)
+{
+	size_t off = 0, took;
+
+	/* The kernel pads raw data to 8 bytes past the size field: skip it. */
+	do {
+		took = take_entry(rd, cpu, s->data + off, s->size - off);
+		if (!took) {
+			counter_add(&rd->bad, 1);
+			return;
+		}
+		off += took;
+	} while (off < s->size && s->size - off >= sizeof(struct nr_record));
 }
 
 static void put_watermark(struct reader *rd, __u64 pass_start)
@@ -104,13 +121,33 @@ static void put_watermark(struct reader *rd, __u64 pass_start)
 	rd->unwoken = 0;
 }
 
-/* Drain every CPU's buffer, then say how far the queue is complete. */
+/*
+ * Have the kernel hand over what it stages, drain every CPU's buffer,
+ * then say how far the queue is complete: not this time if a CPU's stage
+ * could not be handed over.
+ */
 static void drain_all(struct reader *rd)
 {
 	__u64 start = mono_now_ns();
+	bool whole = !rd->flush || !rd->flush(rd->flush_arg);
 
 	perf_buffer__consume(rd->pb);
-	put_watermark(rd, start);
+	if (whole)
+		put_watermark(rd, start);
+}
+
+/*
+ * The programs are detached, but one may still be staging a packet: wait
+ * for it a little (it takes microseconds).
+ */
+static void drain_last(struct reader *rd)
+{
+	for (int i = 0; rd->flush && i < 1000; i++) {
+		if (rd->flush(rd->flush_arg) != -EAGAIN)
+			break;
+		usleep(1000);
+	}
+	drain_all(rd);
 }
 
 static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
@@ -144,7 +181,7 @@ static void *reader_main(void *arg)
 		/* Drain every buffer each round so none lags behind. */
 		drain_all(rd);
 	}
-	drain_all(rd);
+	drain_last(rd);
 	queue_close(rd->q);
 	return NULL;
 }
@@ -179,8 +216,8 @@ size_t reader_queue_bytes(unsigned int buffer_kib)
 	return 2 * pass + (1u << 20) > min ? 2 * pass + (1u << 20) : min;
 }
 
-int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
-		 struct queue *q)
+int reader_start(struct reader **out, const struct reader_source *src,
+		 unsigned int buffer_kib, struct queue *q)
 {
 	struct perf_event_attr attr = {
 		.size = sizeof(attr),
@@ -198,6 +235,8 @@ int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
 	if (!rd)
 		return -ENOMEM;
 	rd->q = q;
+	rd->flush = src->flush;
+	rd->flush_arg = src->flush_arg;
 	rd->ncpus = libbpf_num_possible_cpus();
 	if (rd->ncpus <= 0) {
 		err = rd->ncpus ? rd->ncpus : -EINVAL;
@@ -208,7 +247,7 @@ int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
 		err = -ENOMEM;
 		goto err_free;
 	}
-	rd->pb = perf_buffer__new_raw(events_fd, buffer_pages(buffer_kib),
+	rd->pb = perf_buffer__new_raw(src->events_fd, buffer_pages(buffer_kib),
 				      &attr, on_event, rd, NULL);
 	if (!rd->pb) {
 		err = -errno;

@@ -49,11 +49,20 @@ struct reader_stats {
 size_t reader_queue_bytes(unsigned int buffer_kib);
 
 /*
- * @buffer_kib per CPU (0: 8 MiB, less on machines with more than 8 CPUs);
- * @events_fd is the perf event array map.
+ * Asks the kernel side to hand over what it holds back (staged packets):
+ * 0 when it holds back nothing, -EAGAIN when it must be asked again.
  */
-int reader_start(struct reader **out, int events_fd, unsigned int buffer_kib,
-		 struct queue *q);
+typedef int (*reader_flush_fn)(void *arg);
+
+struct reader_source {
+	int events_fd;	       /* the perf event array map */
+	reader_flush_fn flush; /* NULL: nothing is held back */
+	void *flush_arg;
+};
+
+/* @buffer_kib per CPU (0: 8 MiB, less on machines with more than 8 CPUs). */
+int reader_start(struct reader **out, const struct reader_source *src,
+		 unsigned int buffer_kib, struct queue *q);
 /* Stop polling, drain every buffer, then close the queue. */
 void reader_stop(struct reader *rd);
 void reader_stats(const struct reader *rd, struct reader_stats *st);
