@@ -137,15 +137,16 @@ static void drain_all(struct reader *rd)
 }
 
 /*
- * The programs are detached, but one may still be staging a packet: wait
- * for it a little (it takes microseconds).
+ * The programs are detached, but one that started before may still be
+ * staging a packet (it takes microseconds): give it time, then flush
+ * until no stage is in use.
  */
 static void drain_last(struct reader *rd)
 {
-	for (int i = 0; rd->flush && i < 1000; i++) {
+	for (int i = 0; rd->flush && i < 200; i++) {
+		usleep(5000);
 		if (rd->flush(rd->flush_arg) != -EAGAIN)
 			break;
-		usleep(1000);
 	}
 	drain_all(rd);
 }

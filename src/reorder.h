@@ -7,7 +7,7 @@
 
 /*
  * Records from different CPUs reach user space out of time order.  The
- * reorder heap holds them in a min-heap on (ts, cpu, seq); the caller
+ * reorder puts them back in (ts, cpu, seq) order (see reorder.c); the caller
  * releases those older than a limit it knows to be safe (see writer.c).
  */
 struct reorder_item {

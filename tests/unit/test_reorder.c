@@ -284,6 +284,58 @@ static void test_big(void)
 	reorder_free(NULL);
 }
 
+/*
+ * A CPU's staged batch arrives after single packets it sent meanwhile:
+ * its runs overlap.  Popping in the middle of it, and pushing back what
+ * was popped (the writer does after a failed write), keeps the order.
+ */
+static void test_batches(void)
+{
+	struct reorder *r = reorder_new();
+	struct reorder_item it, prev = { 0 };
+	bool good = true;
+	size_t n = 0;
+
+	for (int round = 0; round < 50; round++) {
+		uint64_t base = 1000 + round * 100;
+
+		for (int i = 1; i < 100; i += 2) /* singles: odd times */
+			good &= !reorder_push(
+				r, &(struct reorder_item){ .ts = base + i,
+							   .cpu = 0,
+							   .seq = 1 });
+		for (int i = 0; i < 100; i += 2) /* the batch: even times */
+			good &= !reorder_push(
+				r, &(struct reorder_item){ .ts = base + i,
+							   .cpu = 0,
+							   .seq = 2 });
+		for (int i = 0; i < 100; i += 3) /* another CPU, in order */
+			good &= !reorder_push(
+				r, &(struct reorder_item){ .ts = base + i,
+							   .cpu = 1,
+							   .seq = 3 });
+		/* Release the older half; push the last one popped back. */
+		while (reorder_pop(r, base + 50, &it)) {
+			good &= !n || in_order(&prev, &it);
+			prev = it;
+			n++;
+		}
+		good &= !reorder_push(r, &prev);
+		n--;
+		good &= reorder_pop(r, UINT64_MAX, &it) && it.ts == prev.ts &&
+			it.cpu == prev.cpu;
+		n++;
+	}
+	while (reorder_pop(r, UINT64_MAX, &it)) {
+		good &= in_order(&prev, &it);
+		prev = it;
+		n++;
+	}
+	ok(good && n == 50 * (100 + 34),
+	   "overlapping runs of one CPU merge in order");
+	reorder_free(r);
+}
+
 int main(void)
 {
 	test_window();
@@ -292,5 +344,6 @@ int main(void)
 	test_shuffled();
 	test_cpus();
 	test_big();
+	test_batches();
 	return tap_done();
 }
