@@ -4,7 +4,6 @@
  * command and by libzstd, the chunk read back by tcpdump, and every way it
  * can fail leaving the chunk as it was and nothing else behind.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 
 #include "compress.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define BIG_LEN (10 * 1024 * 1024)
 #define NPKT 3
@@ -30,20 +30,6 @@
 
 static char top[64];
 static int dfd;
-
-static int count_fds(void)
-{
-	struct dirent *e;
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static bool exists(const char *name)
 {
@@ -55,11 +41,9 @@ static bool exists(const char *name)
 static void put(const char *name, const void *buf, size_t len)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", top, name);
-	f = fopen(path, "wb");
-	if (!f || (len && fwrite(buf, 1, len, f) != len) || fclose(f)) {
+	if (!tu_write_file(path, buf, len)) {
 		perror(path);
 		exit(2);
 	}
@@ -94,16 +78,9 @@ static uint8_t *slurp_stream(FILE *f, size_t *len)
 static uint8_t *slurp(const char *name, size_t *len)
 {
 	char path[256];
-	uint8_t *buf;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", top, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	buf = slurp_stream(f, len);
-	fclose(f);
-	return buf;
+	return tu_slurp(path, len);
 }
 
 static bool same_file(const char *name, const uint8_t *want, size_t len)
@@ -258,14 +235,6 @@ static void refused(const char *what, int r, int want, const char *name,
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 /* Random, but from a small vocabulary, as packet payloads often are. */
 static uint8_t *compressible(size_t len)
 {
@@ -279,7 +248,7 @@ static uint8_t *compressible(size_t len)
 	size_t n = 0;
 
 	while (buf && n < len) {
-		uint64_t x = next();
+		uint64_t x = tu_xorshift64(&rng);
 		const char *w = words[x % 16];
 		size_t wl = x % 16 == 9 ? 4 : x % 16 == 10 ? 2 : strlen(w);
 
@@ -428,7 +397,7 @@ int main(void)
 		perror(top);
 		return 2;
 	}
-	fds = count_fds();
+	fds = tu_count_fds();
 	small = compressible(small_len);
 
 	/* The payloads. */
@@ -586,12 +555,11 @@ int main(void)
 		printf("ok %d - # SKIP chown: not root\n", ++tap_n);
 	}
 
-	ok(count_fds() == fds, "no file descriptor leaked");
+	ok(tu_count_fds() == fds, "no file descriptor leaked");
 	free(small);
 	free(pcap);
 	close(dfd);
-	snprintf(path, sizeof(path), "rm -rf '%s'", top);
-	if (system(path))
+	if (tu_rm_tree(top))
 		printf("# could not remove %s\n", top);
 	return tap_done();
 }

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "container.h"
 #include "ctrmeta.h"
 #include "tap.h"
+#include "testutil.h"
 
 /* Ids of the sample containers (sha256 of a tag, so they look real). */
 #define D_WEB "a34b13511a2134779af6e297fc679dc548294156d2e3cf247e5c1e9febbbe739"
@@ -259,7 +259,6 @@ static void test_args(void)
 static void put(const char *root, const char *rel, const char *s, size_t n)
 {
 	char path[PATH_MAX], *p;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
 	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
@@ -267,8 +266,7 @@ static void put(const char *root, const char *rel, const char *s, size_t n)
 		mkdir(path, 0755);
 		*p = '/';
 	}
-	f = fopen(path, "w");
-	if (!f || fwrite(s, 1, n, f) != n || fclose(f)) {
+	if (!tu_write_file(path, s, n)) {
 		printf("Bail out! cannot write %s\n", path);
 		exit(1);
 	}
@@ -431,14 +429,6 @@ static void test_files(void)
 	   "files: deep nesting rejected");
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 int main(void)
 {
 	const char *srcdir = getenv("srcdir");
@@ -466,6 +456,6 @@ int main(void)
 	test_long();
 	test_files();
 
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(tmp);
 	return tap_done();
 }

@@ -17,6 +17,7 @@
 
 #include "digest.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define BIG_LEN (3 * 1024 * 1024 + 12345)
 
@@ -52,14 +53,6 @@ static void sha1_hex(const void *p, size_t len, char hex[41])
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static void known_answers(void)
 {
 	char hex[SHA256_HEX_LEN], h1[41];
@@ -85,7 +78,7 @@ static void known_answers(void)
 
 		memset(million, 'a', 1000000);
 		while (off < 1000000) {
-			size_t n = next() % 9000;
+			size_t n = tu_xorshift64(&rng) % 9000;
 
 			if (n > 1000000 - off)
 				n = 1000000 - off;
@@ -128,7 +121,8 @@ static void incremental(const uint8_t *buf, size_t len)
 		}
 		while (off < len) {
 			/* Empty, tiny, block-sized and large pieces. */
-			size_t n = next() % (round < 10 ? 130 : 200000);
+			size_t n = tu_xorshift64(&rng) %
+				   (round < 10 ? 130 : 200000);
 
 			if (n > len - off)
 				n = len - off;
@@ -195,17 +189,9 @@ static void copies(const uint8_t *buf, size_t len)
 static bool write_file(const char *name, const void *buf, size_t len)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", top, name);
-	f = fopen(path, "wb");
-	if (!f)
-		return false;
-	if (len && fwrite(buf, 1, len, f) != len) {
-		fclose(f);
-		return false;
-	}
-	return !fclose(f);
+	return tu_write_file(path, buf, len);
 }
 
 /* sha256sum's answer for @name, "" if it failed. */
@@ -270,7 +256,6 @@ static void files(const uint8_t *buf, size_t len)
 int main(void)
 {
 	uint8_t *buf = malloc(BIG_LEN);
-	char cmd[128];
 
 	alarm(120);
 	if (!buf || !mkdtemp(strcpy(top, "/tmp/test_digest.XXXXXX"))) {
@@ -283,7 +268,7 @@ int main(void)
 		return 2;
 	}
 	for (size_t i = 0; i < BIG_LEN; i++)
-		buf[i] = next() >> 32;
+		buf[i] = tu_xorshift64(&rng) >> 32;
 
 	known_answers();
 	incremental(buf, 1000);
@@ -293,8 +278,7 @@ int main(void)
 
 	free(buf);
 	close(dfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	if (system(cmd))
+	if (tu_rm_tree(top))
 		printf("# could not remove %s\n", top);
 	return tap_done();
 }

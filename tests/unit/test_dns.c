@@ -9,6 +9,7 @@
 
 #include "dns.h"
 #include "tap.h"
+#include "testutil.h"
 
 /* --- a message writer, so that every byte is known */
 
@@ -711,10 +712,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 32);
+	return (uint32_t)(tu_xorshift64(&rng) >> 32);
 }
 
 static void test_garbage(void)

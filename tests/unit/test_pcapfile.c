@@ -20,6 +20,7 @@
 #include "netrec.h"
 #include "pcapfile.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define SNAP 260 /* link header + 256 bytes */
 #define FULL_SNAP (PCAP_NULL_HDR_LEN + NR_MAX_CAPLEN)
@@ -90,28 +91,6 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-/* The whole file, or NULL. */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	if (buf && fread(buf, 1, n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 /*
  * Check @path holds exactly @n records: recs[0..n) (indices from @idx if
  * not NULL).  With @each, one TAP line a record.
@@ -129,7 +108,7 @@ static void check_file(const char *path, uint32_t snaplen, size_t n, bool each,
 	pcap_t *p;
 	int rc;
 
-	raw = slurp(path, &flen);
+	raw = tu_slurp(path, &flen);
 	memcpy(magic, raw && flen >= 4 ? raw : (uint8_t *)"\0\0\0\0", 4);
 	memcpy(&m, magic, 4);
 	ok(raw && m == NSEC_MAGIC, "%s: nanosecond magic (0x%08x)", what, m);
@@ -226,11 +205,11 @@ static void test_create(void)
 	check_file(path_in(dir, "a.pcap"), SNAP, NRECS, true, "a.pcap");
 
 	/* Never replaces a file. */
-	before = slurp(path_in(dir, "a.pcap"), &blen);
+	before = tu_slurp(path_in(dir, "a.pcap"), &blen);
 	err = pcapfile_create(&pf2, dirfd_, "a.pcap", SNAP);
 	ok(err == -EEXIST, "create on an existing name: -EEXIST (%d)", err);
 	ok(pf2 == (void *)&pf, "and *out untouched");
-	after = slurp(path_in(dir, "a.pcap"), &alen);
+	after = tu_slurp(path_in(dir, "a.pcap"), &alen);
 	ok(before && after && blen == alen && !memcmp(before, after, blen),
 	   "the old file is intact (%zu bytes)", alen);
 	free(before);
@@ -320,21 +299,21 @@ static void test_escape(void)
 		close(tfd);
 		ok(err == 0, "a valid pcap outside the directory");
 	}
-	before = slurp(path_in(top, "victim.pcap"), &blen);
+	before = tu_slurp(path_in(top, "victim.pcap"), &blen);
 	err = pcapfile_reopen(&pf, dirfd_, "../victim.pcap", SNAP);
 	ok(err < 0, "reopen ../victim.pcap fails (%d)", err);
 	err = pcapfile_reopen(&pf, dirfd_, "vlink.pcap", SNAP);
 	ok(err < 0, "reopen through a symlink leaving the dir fails (%d)", err);
-	after = slurp(path_in(top, "victim.pcap"), &alen);
+	after = tu_slurp(path_in(top, "victim.pcap"), &alen);
 	ok(before && after && blen == alen && !memcmp(before, after, blen),
 	   "the outside file is untouched");
 	free(before);
 	free(after);
 
-	before = slurp(path_in(dir, "a.pcap"), &blen);
+	before = tu_slurp(path_in(dir, "a.pcap"), &blen);
 	err = pcapfile_reopen(&pf, dirfd_, "alink.pcap", SNAP);
 	ok(err < 0, "reopen through a symlink inside the dir fails (%d)", err);
-	after = slurp(path_in(dir, "a.pcap"), &alen);
+	after = tu_slurp(path_in(dir, "a.pcap"), &alen);
 	ok(before && after && blen == alen && !memcmp(before, after, blen),
 	   "its target is untouched");
 	free(before);
@@ -385,11 +364,11 @@ static void test_reopen(void)
 		   "appended b.pcap");
 
 	/* A different snaplen cannot append to it. */
-	before = slurp(path_in(dir, "b.pcap"), &blen);
+	before = tu_slurp(path_in(dir, "b.pcap"), &blen);
 	err = pcapfile_reopen(&pf, dirfd_, "b.pcap", SNAP + 1);
 	if (!err)
 		pcapfile_close(pf);
-	after = slurp(path_in(dir, "b.pcap"), &alen);
+	after = tu_slurp(path_in(dir, "b.pcap"), &alen);
 	ok(err < 0, "reopen with another snaplen fails (%d)", err);
 	ok(before && after && blen == alen && !memcmp(before, after, blen),
 	   "and leaves the file alone");
@@ -456,14 +435,9 @@ static void test_write_error(void)
 
 static void cleanup(void)
 {
-	char cmd[128];
-
 	/* Only our own mkdtemp() directory. */
-	if (!strncmp(top, "/tmp/netrec-test-pcap.", 22)) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-		if (system(cmd))
-			printf("# could not remove %s\n", top);
-	}
+	if (!strncmp(top, "/tmp/netrec-test-pcap.", 22) && tu_rm_tree(top))
+		printf("# could not remove %s\n", top);
 }
 
 int main(void)

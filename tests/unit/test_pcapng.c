@@ -5,7 +5,6 @@
  * parser here, for what those tools cannot show (exact option bytes, the
  * pid/tid option Wireshark 4.0 skips, ISB values, padding).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 
 #include "pcapng.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define LINKTYPE_NULL 0
 #define SNAPLEN 262144 /* above 65535: must survive as 32 bits */
@@ -176,31 +176,6 @@ static char *path_in(const char *name)
 	return p[k];
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	struct stat st;
-	uint8_t *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r;
-
-	*len = 0;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return NULL;
-	}
-	buf = malloc(st.st_size + 1);
-	r = buf ? read(fd, buf, st.st_size) : -1;
-	close(fd);
-	if (r != st.st_size) {
-		free(buf);
-		return NULL;
-	}
-	*len = st.st_size;
-	return buf;
-}
-
 static bool spew(const char *path, const void *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -331,19 +306,6 @@ static char *tshark_escape(const char *s, size_t len)
 	return out;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 /* ---- a strict pcapng parser ------------------------------------------ */
 
 struct pblk {
@@ -400,7 +362,7 @@ static bool parse_file(const char *path, struct pfile *pf)
 	size_t off = 0;
 
 	memset(pf, 0, sizeof(*pf));
-	pf->raw = slurp(path, &pf->size);
+	pf->raw = tu_slurp(path, &pf->size);
 	if (!pf->raw) {
 		snprintf(pf->why, sizeof(pf->why), "cannot read");
 		return false;
@@ -1015,7 +977,7 @@ static void test_refuse(void)
 		err = write_pkt(png, &pkts[i], i);
 	rc = pcapng_close(png);
 	ok(!err && !rc, "good.pcapng written");
-	raw = slurp(good, &len);
+	raw = tu_slurp(good, &len);
 	copy = raw ? malloc(len) : NULL;
 	if (!parse_file(good, &pf) || pf.n != 5 || !copy) {
 		ok(0, "good.pcapng parses");
@@ -1102,12 +1064,12 @@ static void test_paths(void)
 	struct pcapng *png;
 	char abs[256], outside[256];
 	size_t len1, len2;
-	uint8_t *before = slurp(a, &len1), *after;
+	uint8_t *before = tu_slurp(a, &len1), *after;
 	int rc;
 
 	rc = pcapng_create(&png, dfd, "full.pcapng", NULL, &idb);
 	ok(rc == -EEXIST, "existing name: -EEXIST (%d)", rc);
-	after = slurp(a, &len2);
+	after = tu_slurp(a, &len2);
 	ok(before && after && len1 == len2 && !memcmp(before, after, len1),
 	   "the existing file is untouched");
 	free(before);
@@ -1207,14 +1169,9 @@ static void test_write_error(void)
 
 static void cleanup(void)
 {
-	char cmd[128];
-
 	/* Only our own mkdtemp() directory. */
-	if (!strncmp(top, "/tmp/netrec-test-pcapng.", 24)) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-		if (system(cmd))
-			printf("# could not remove %s\n", top);
-	}
+	if (!strncmp(top, "/tmp/netrec-test-pcapng.", 24) && tu_rm_tree(top))
+		printf("# could not remove %s\n", top);
 }
 
 int main(void)
@@ -1238,7 +1195,7 @@ int main(void)
 		cleanup();
 		return 1;
 	}
-	fds = count_fds();
+	fds = tu_count_fds();
 	test_full();
 	test_comment_cut();
 	test_empty();
@@ -1248,8 +1205,8 @@ int main(void)
 	test_refuse();
 	test_paths();
 	test_write_error();
-	ok(count_fds() == fds, "no file descriptor leaked (%d, %d)",
-	   count_fds(), fds);
+	ok(tu_count_fds() == fds, "no file descriptor leaked (%d, %d)",
+	   tu_count_fds(), fds);
 	close(dfd);
 	cleanup();
 	return tap_done();

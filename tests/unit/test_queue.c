@@ -10,6 +10,7 @@
 
 #include "queue.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define STRESS_RECORDS 2000000
 #define STRESS_QUEUE (256 * 1024)
@@ -24,14 +25,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static uint64_t xorshift(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
 /* The content of record @seq of @len bytes, the same on both sides. */
 static void fill(uint8_t *p, size_t len, uint64_t seq)
 {
@@ -39,12 +32,12 @@ static void fill(uint8_t *p, size_t len, uint64_t seq)
 	size_t i;
 
 	for (i = 0; i + 8 <= len; i += 8) {
-		uint64_t w = xorshift(&x);
+		uint64_t w = tu_xorshift64(&x);
 
 		memcpy(p + i, &w, 8);
 	}
 	if (i < len) {
-		uint64_t w = xorshift(&x);
+		uint64_t w = tu_xorshift64(&x);
 
 		memcpy(p + i, &w, len - i);
 	}
@@ -473,7 +466,7 @@ struct stress {
 
 static size_t stress_len(uint64_t *x)
 {
-	return 1 + xorshift(x) % STRESS_MAX_LEN;
+	return 1 + tu_xorshift64(x) % STRESS_MAX_LEN;
 }
 
 static uint32_t checksum(const uint8_t *p, size_t len)
@@ -593,7 +586,7 @@ static void test_stress(uint64_t n)
 		/* Release a window of 1..8 records in random order. */
 		if (nwin && (nwin >= target || !p)) {
 			while (nwin) {
-				size_t j = xorshift(&rnd) % nwin;
+				size_t j = tu_xorshift64(&rnd) % nwin;
 
 				if (j != 0)
 					ooo++;
@@ -604,7 +597,7 @@ static void test_stress(uint64_t n)
 				win[j] = win[--nwin];
 			}
 			queue_wake(s.q);
-			target = 1 + xorshift(&rnd) % WINDOW;
+			target = 1 + tu_xorshift64(&rnd) % WINDOW;
 		}
 		if (!p && queue_all_read(s.q))
 			break;

@@ -4,10 +4,8 @@
  * them, checked by reading them back with libpcap, which is what users'
  * tools will do.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +18,7 @@
 #include "pcapng.h"
 #include "recover.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define SNAPLEN 65535
 #define LINKTYPE_NULL 0 /* DLT_NULL, which pcap/bpf.h would give */
@@ -56,44 +55,9 @@ static void swap16(uint8_t *p)
 	p[1] = t;
 }
 
-static int count_fds(void)
-{
-	struct dirent *e;
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n++;
-	closedir(d);
-	return n;
-}
-
 static uint8_t pattern(int pkt, size_t i)
 {
 	return (uint8_t)(pkt * 31 + i);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n ? n : 1);
-	if (buf && fread(buf, 1, n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
 }
 
 static off_t size_at(int dir, const char *rel)
@@ -142,7 +106,7 @@ static int make_masters(void)
 	}
 	pcap_dump_close(d);
 	pcap_close(p);
-	pcap_buf = slurp(path, &pcap_len);
+	pcap_buf = tu_slurp(path, &pcap_len);
 
 	sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0 || pcapng_create(&png, sfd, "master.pcapng", NULL, &idb))
@@ -170,7 +134,7 @@ static int make_masters(void)
 	png_end_at[NPKT + 1] = size_at(sfd, "master.pcapng");
 	close(sfd);
 	snprintf(path, sizeof(path), "%s/master.pcapng", src);
-	png_buf = slurp(path, &png_len);
+	png_buf = tu_slurp(path, &png_len);
 	return pcap_buf && png_buf && pcap_len == pcap_end_at[NPKT] &&
 			       png_len == png_end_at[NPKT + 1]
 		       ? 0
@@ -491,15 +455,6 @@ static void test_file(void)
 	ok(err == -ENOENT, "a missing file: -ENOENT (%d)", err);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
 	int fds;
@@ -517,21 +472,21 @@ int main(void)
 	    (dfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    make_masters()) {
 		printf("Bail out! cannot set up %s\n", top);
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		tu_rm_tree(top);
 		return 1;
 	}
 	/* A blocking read would hang the suite rather than fail it. */
 	alarm(60);
 
-	fds = count_fds();
+	fds = tu_count_fds();
 	test_dir();
 	test_file();
-	ok(count_fds() == fds, "no file descriptor leaked (%d, %d)",
-	   count_fds(), fds);
+	ok(tu_count_fds() == fds, "no file descriptor leaked (%d, %d)",
+	   tu_count_fds(), fds);
 
 	close(dfd);
 	free(pcap_buf);
 	free(png_buf);
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(top);
 	return tap_done();
 }

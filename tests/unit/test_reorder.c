@@ -6,6 +6,7 @@
 
 #include "reorder.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define NCPU 4
 #define BIG 100000
@@ -14,10 +15,7 @@ static uint64_t rnd(void)
 {
 	static uint64_t x = 0x853c49e6748fea9bULL;
 
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return x;
+	return tu_xorshift64(&x);
 }
 
 static void shuffle(struct reorder_item *v, size_t n)

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "log.h"
 #include "retention.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define T0 1700000000
 #define NMANY 3000
@@ -70,15 +70,6 @@ static bool all(int dfd, const char *const *names, bool want)
 		}
 	}
 	return good;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int mkdir_or_die(const char *path)
@@ -160,23 +151,12 @@ static const char *const never_touched[] = {
 	"linkdir/old.pcap", "linkdir/victim",	 NULL,
 };
 
-static char *slurp(const char *path)
-{
-	static char buf[16384];
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
 static void test_fixture(void)
 {
 	struct retention_policy p = { 0 };
 	int dfd, saved, logfd;
 	const char *log;
+	char *logbuf;
 
 	dfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	make_fixture(dfd);
@@ -232,7 +212,9 @@ static void test_fixture(void)
 	dup2(saved, 2);
 	close(saved);
 	close(logfd);
-	log = slurp(logpath);
+	logbuf = tu_slurp(logpath, NULL);
+	/* An unreadable log fails the checks below, as an empty one would. */
+	log = logbuf ? logbuf : "";
 	ok(strstr(log,
 		  "deleted b.pcap (chunks take 8200 bytes, more than 6200)\n") &&
 		   strstr(log,
@@ -244,6 +226,7 @@ static void test_fixture(void)
 	   "deletions logged with their reason");
 	if (!strstr(log, "deleted b.pcap ("))
 		printf("# log:\n%s", log);
+	free(logbuf);
 	close(dfd);
 }
 
@@ -419,6 +402,6 @@ int main(void)
 	test_many();
 	test_parse();
 
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(top);
 	return tap_done();
 }

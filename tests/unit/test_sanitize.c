@@ -6,6 +6,7 @@
 
 #include "sanitize.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define VERBATIM                                                               \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-."
@@ -213,10 +214,7 @@ static uint64_t rnd(void)
 {
 	static uint64_t x = 0x9e3779b97f4a7c15ULL;
 
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return x;
+	return tu_xorshift64(&x);
 }
 
 static void test_random(void)

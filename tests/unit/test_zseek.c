@@ -19,6 +19,7 @@
 #include "compress.h"
 #include "zseek.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define FRAME ZSEEK_FRAME_SIZE
 /* Not a whole number of frames. */
@@ -29,14 +30,6 @@ static char top[64];
 static int dfd;
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 /* Compressible, but not the same in every frame. */
 static uint8_t *make_data(size_t len)
@@ -49,7 +42,7 @@ static uint8_t *make_data(size_t len)
 	size_t n = 0;
 
 	while (buf && n < len) {
-		uint64_t x = next();
+		uint64_t x = tu_xorshift64(&rng);
 		const char *w = words[x % 8];
 		size_t wl = strlen(w);
 
@@ -68,38 +61,17 @@ static uint8_t *make_data(size_t len)
 static bool put(const char *name, const void *buf, size_t len)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", top, name);
-	f = fopen(path, "wb");
-	if (!f)
-		return false;
-	if (len && fwrite(buf, 1, len, f) != len) {
-		fclose(f);
-		return false;
-	}
-	return !fclose(f);
+	return tu_write_file(path, buf, len);
 }
 
 static uint8_t *slurp(const char *name, size_t *len)
 {
-	struct stat st;
-	uint8_t *buf;
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	char path[256];
 
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	buf = malloc(st.st_size + 1);
-	if (buf && pread(fd, buf, st.st_size, 0) != st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	close(fd);
-	*len = st.st_size;
-	return buf;
+	snprintf(path, sizeof(path), "%s/%s", top, name);
+	return tu_slurp(path, len);
 }
 
 static bool zstd_test_ok(const char *name)
@@ -227,8 +199,8 @@ static void seekable(const uint8_t *data, size_t dlen)
 
 	all = true;
 	for (int i = 0; i < 300; i++) {
-		uint64_t off = next() % (dlen + 1000);
-		size_t len = next() % (i % 10 ? 5000 : 3 * FRAME);
+		uint64_t off = tu_xorshift64(&rng) % (dlen + 1000);
+		size_t len = tu_xorshift64(&rng) % (i % 10 ? 5000 : 3 * FRAME);
 
 		all = all && range_ok(z, data, dlen, off, len);
 	}
@@ -379,9 +351,10 @@ static void plain(const uint8_t *data, size_t dlen)
 	   "plain.zst: a little back");
 	all = true;
 	for (int i = 0; i < 20; i++) {
-		uint64_t off = next() % (dlen + 10);
+		uint64_t off = tu_xorshift64(&rng) % (dlen + 10);
 
-		all = all && range_ok(z, data, dlen, off, next() % 200000);
+		all = all && range_ok(z, data, dlen, off,
+				      tu_xorshift64(&rng) % 200000);
 	}
 	ok(all, "plain.zst: 20 random ranges");
 	ok(range_ok(z, data, dlen, dlen - 3, 10), "plain.zst: to the end");
@@ -479,7 +452,6 @@ static void odd_files(void)
 int main(void)
 {
 	uint8_t *data = make_data(BIG_LEN);
-	char cmd[128];
 
 	alarm(300);
 	if (!data || !mkdtemp(strcpy(top, "/tmp/test_zseek.XXXXXX"))) {
@@ -498,8 +470,7 @@ int main(void)
 
 	free(data);
 	close(dfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	if (system(cmd))
+	if (tu_rm_tree(top))
 		printf("# could not remove %s\n", top);
 	return tap_done();
 }
