@@ -36,18 +36,10 @@ static int zstd_error(size_t r, const char *relpath)
 }
 
 /*
- * The zstd seekable format (contrib/seekable_format in the zstd sources):
- * independent frames of ZSEEK_FRAME_SIZE uncompressed bytes, then a
- * skippable frame holding a table of every frame's compressed and
- * uncompressed size and checksum, so that a reader can decompress only
- * the frames it needs.  "zstd -d" reads the frames one after another and
- * skips the table.
+ * The zstd seekable format (zseek.h): a table entry per frame, written with
+ * its checksum.
  */
-#define SKIPPABLE_MAGIC 0x184D2A5E
-#define SEEKABLE_MAGIC 0x8F92EAB1
-#define SEEK_ENTRY 12	    /* compressed size, size, checksum */
-#define SEEK_FOOTER 9	    /* number of frames, descriptor, magic */
-#define SEEK_CHECKSUMS 0x80 /* the descriptor's Checksum_Flag */
+#define SEEK_ENTRY 12 /* compressed size, size, checksum */
 
 struct seek_table {
 	uint8_t *buf; /* skippable frame header, then the entries */
@@ -68,15 +60,15 @@ static int table_add(struct seek_table *t, uint64_t csize, uint32_t dsize,
 {
 	/* Frame_Size is 32 bits too: entries and footer must fit in it. */
 	if (csize > UINT32_MAX ||
-	    (uint64_t)(t->frames + 1) * SEEK_ENTRY + SEEK_FOOTER > UINT32_MAX)
+	    (uint64_t)(t->frames + 1) * SEEK_ENTRY + ZSEEK_FOOTER > UINT32_MAX)
 		return -EFBIG;
 	if (!t->len)
 		t->len = 8; /* room for the skippable frame's header */
-	if (t->len + SEEK_ENTRY + SEEK_FOOTER > t->cap) {
+	if (t->len + SEEK_ENTRY + ZSEEK_FOOTER > t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 8 + 64 * SEEK_ENTRY;
 		uint8_t *buf;
 
-		while (cap < t->len + SEEK_ENTRY + SEEK_FOOTER)
+		while (cap < t->len + SEEK_ENTRY + ZSEEK_FOOTER)
 			cap *= 2;
 		buf = realloc(t->buf, cap);
 		if (!buf)
@@ -97,12 +89,12 @@ static int table_write(struct seek_table *t, int out)
 {
 	uint8_t *p = t->buf + t->len;
 
-	put_le32(t->buf, SKIPPABLE_MAGIC);
-	put_le32(t->buf + 4, t->len - 8 + SEEK_FOOTER);
+	put_le32(t->buf, ZSEEK_SKIPPABLE_MAGIC);
+	put_le32(t->buf + 4, t->len - 8 + ZSEEK_FOOTER);
 	put_le32(p, t->frames);
-	p[4] = SEEK_CHECKSUMS;
-	put_le32(p + 5, SEEKABLE_MAGIC);
-	return write_all(out, t->buf, t->len + SEEK_FOOTER);
+	p[4] = ZSEEK_CHECKSUMS;
+	put_le32(p + 5, ZSEEK_SEEKABLE_MAGIC);
+	return write_all(out, t->buf, t->len + ZSEEK_FOOTER);
 }
 
 /* The last 4 bytes written so far, as a frame's checksum ends it. */
@@ -270,43 +262,29 @@ static int create_part(int pdir, const char *part)
 int compress_file(int dirfd, const char *relpath, int level, char *out,
 		  size_t out_len)
 {
-	char parent[PATH_MAX], zst[NAME_MAX + 1], part[NAME_MAX + 1];
-	const char *slash = strrchr(relpath, '/'), *base;
+	char zst[NAME_MAX + 1], part[NAME_MAX + 1];
 	int pdir = -1, in = -1, ofd = -1, err;
 	bool made = false, renamed = false;
 	struct stat st, zs;
+	const char *base;
 
 	/* Fail before the work, not after, when the answer cannot fit. */
 	if (out && strlen(relpath) + strlen(ZST) >= out_len)
 		return -ENAMETOOLONG;
-	/* As open_beneath() would answer, which "." cannot give. */
-	if (relpath[0] == '/')
-		return -EXDEV;
-	if (slash) {
-		if (slash - relpath >= (ptrdiff_t)sizeof(parent))
-			return -ENAMETOOLONG;
-		memcpy(parent, relpath, slash - relpath);
-		parent[slash - relpath] = '\0';
-		base = slash + 1;
-	} else {
-		strcpy(parent, ".");
-		base = relpath;
-	}
-	if (!*base)
-		return -EINVAL;
-	if (snprintf(zst, sizeof(zst), "%s" ZST, base) >= (int)sizeof(zst) ||
-	    snprintf(part, sizeof(part), "%s" ZST PART, base) >=
-		    (int)sizeof(part))
-		return -ENAMETOOLONG;
-
 	/*
 	 * Everything from here on is relative to the chunk's own directory,
 	 * pinned once: renameat2() and unlinkat() of a bare name cannot be
 	 * led elsewhere by a symlink swapped into the path meanwhile.
 	 */
-	pdir = open_beneath(dirfd, parent, O_RDONLY | O_DIRECTORY, 0);
+	pdir = open_parent_beneath(dirfd, relpath, &base);
 	if (pdir < 0)
 		return pdir;
+	if (snprintf(zst, sizeof(zst), "%s" ZST, base) >= (int)sizeof(zst) ||
+	    snprintf(part, sizeof(part), "%s" ZST PART, base) >=
+		    (int)sizeof(part)) {
+		err = -ENAMETOOLONG;
+		goto out;
+	}
 	in = open_regular_beneath(pdir, base, O_RDONLY, &st);
 	if (in < 0) {
 		err = in;

@@ -25,6 +25,7 @@
 #include "index.h"
 #include "log.h"
 #include "recover.h"
+#include "safeopen.h"
 #include "sanitize.h"
 
 /* "sub/base" with room for both sanitised components. */
@@ -387,23 +388,31 @@ static void keep_ring(struct filecache *fc, struct outfile *f)
 /* Rename without ever replacing: a name taken meanwhile gets .N. */
 static int publish(struct filecache *fc, struct outfile *f)
 {
-	const char *ext = format_ext(fc->spec.format);
-	size_t stem = strlen(f->final) - strlen(ext);
-	char want[REL_MAX];
+	const char *base;
+	int pfd, err;
 
-	snprintf(want, sizeof(want), "%s", f->final);
-	for (int n = 1; n < MAX_DEDUP; n++) {
-		if (!renameat2(fc->dirfd, f->part, fc->dirfd, want,
-			       RENAME_NOREPLACE)) {
-			snprintf(f->final, sizeof(f->final), "%s", want);
-			return 0;
-		}
-		if (errno != EEXIST)
-			return -errno;
-		snprintf(want, sizeof(want), "%.*s.%d%s", (int)stem, f->final,
-			 n, ext);
-	}
-	return -EEXIST;
+	pfd = open_parent_beneath(fc->dirfd, f->part, &base);
+	if (pfd < 0)
+		return pfd;
+	err = rename_free(pfd, base, f->final, sizeof(f->final),
+			  strlen(format_ext(fc->spec.format)));
+	close(pfd);
+	return err;
+}
+
+/* A name made or renamed in @rel's directory is durable once it is. */
+static int sync_parent(struct filecache *fc, const char *rel)
+{
+	const char *base;
+	int pfd, err = 0;
+
+	pfd = open_parent_beneath(fc->dirfd, rel, &base);
+	if (pfd < 0)
+		return pfd;
+	if (fsync(pfd))
+		err = -errno;
+	close(pfd);
+	return err;
 }
 
 /*
@@ -427,15 +436,15 @@ static int end_chunk(struct filecache *fc, struct outfile *f, const char *final,
 		e.size = st.st_size;
 	if (final && f->digest && !cut)
 		digest_final_hex(f->digest, e.sha256);
-	else if (final && digest_file(fc->dirfd, final, e.sha256))
-		e.sha256[0] = '\0';
+	else if (final)
+		digest_file(fc->dirfd, final, e.sha256); /* "" if unknown */
 	digest_free(f->digest);
 	f->digest = NULL;
 	if (fc->hooks && f->hook)
 		fc->hooks->finish(fc->hooks_arg, f->hook, &e);
 	f->hook = NULL;
-	if (final && fsync(fc->dirfd))
-		err = -errno;
+	if (final)
+		err = sync_parent(fc, final);
 	return err;
 }
 
@@ -485,18 +494,18 @@ static void finish_chunk(struct filecache *fc, struct outfile *f)
 			end_chunk(fc, f, NULL, true);
 			return; /* it held nothing */
 		}
-		if (err >= 0)
+		if (!err) {
 			snprintf(f->final, sizeof(f->final), "%s", final);
-		if (!err)
 			err = end_chunk(fc, f, f->final, true);
+		}
 	} else {
 		err = publish(fc, f);
 		if (!err)
 			err = end_chunk(fc, f, f->final, false);
 	}
 	if (err < 0) {
-		if (f->digest || f->hook)
-			end_chunk(fc, f, NULL, true);
+		/* The hooks hear of it unless end_chunk() told them. */
+		end_chunk(fc, f, NULL, true);
 		log_error(fc, "cannot finish", f->part, err);
 		return;
 	}
@@ -620,44 +629,29 @@ bool filecache_file_idle(const struct outfile *f)
 	return !f->in_chunk;
 }
 
-struct idle_list {
-	struct outfile **v;
-	size_t n, cap;
-};
-
-static void collect_idle(const void *key, void *value, void *arg)
+static void free_file(const void *key, void *value, void *arg)
 {
-	struct idle_list *l = arg;
 	struct outfile *f = value;
-	struct outfile **v;
 
 	(void)key;
+	(void)arg;
+	free(f->ring);
+	free(f);
+}
+
+static bool forget_if_idle(const void *key, void *value, void *arg)
+{
+	struct outfile *f = value;
+
 	if (f->in_chunk)
-		return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		v = realloc(l->v, l->cap * sizeof(*v));
-		if (!v) {
-			l->cap = l->n;
-			return;
-		}
-		l->v = v;
-	}
-	l->v[l->n++] = f;
+		return false;
+	free_file(key, value, arg);
+	return true;
 }
 
 void filecache_forget_idle(struct filecache *fc)
 {
-	struct idle_list l = { 0 };
-
-	/* Collected first: the table must not change while it is walked. */
-	hashtab_each(fc->files, collect_idle, &l);
-	for (size_t i = 0; i < l.n; i++) {
-		hashtab_del(fc->files, l.v[i]->stem);
-		free(l.v[i]->ring);
-		free(l.v[i]);
-	}
-	free(l.v);
+	hashtab_del_if(fc->files, forget_if_idle, NULL);
 }
 
 void filecache_finish_all(struct filecache *fc)
@@ -674,16 +668,6 @@ void filecache_flush(struct filecache *fc)
 		if (err)
 			log_error(fc, "error writing", f->part, err);
 	}
-}
-
-static void free_file(const void *key, void *value, void *arg)
-{
-	struct outfile *f = value;
-
-	(void)key;
-	(void)arg;
-	free(f->ring);
-	free(f);
 }
 
 void filecache_close(struct filecache *fc)

@@ -220,16 +220,10 @@ static bool home_between(size_t gap, size_t home, size_t j)
 	return gap < home || home <= j;
 }
 
-void *hashtab_del(struct hashtab *h, const void *key)
+/* Empty slot @gap, keeping every entry reachable from its home slot. */
+static void remove_at(struct hashtab *h, size_t gap)
 {
-	size_t mask = h->cap - 1, gap, j;
-	bool found;
-	void *value;
-
-	gap = find_slot(h, key, key_hash(h, key), &found);
-	if (!found)
-		return NULL;
-	value = h->values[gap];
+	size_t mask = h->cap - 1, j;
 
 	/*
 	 * Pull later entries of the cluster back into the hole unless that
@@ -244,7 +238,45 @@ void *hashtab_del(struct hashtab *h, const void *key)
 	h->hashes[gap] = 0;
 	h->values[gap] = NULL;
 	h->count--;
+}
+
+void *hashtab_del(struct hashtab *h, const void *key)
+{
+	bool found;
+	size_t i = find_slot(h, key, key_hash(h, key), &found);
+	void *value;
+
+	if (!found)
+		return NULL;
+	value = h->values[i];
+	remove_at(h, i);
 	return value;
+}
+
+size_t hashtab_del_if(struct hashtab *h,
+		      bool (*pred)(const void *key, void *value, void *arg),
+		      void *arg)
+{
+	size_t mask = h->cap - 1, start = 0, n = 0;
+
+	/*
+	 * From just after an empty slot, no cluster wraps past the end of
+	 * the walk: the backward shift of a deletion at slot i only moves
+	 * entries into slots from i on, still to be visited, so slot i is
+	 * checked again and no entry is seen twice or missed.
+	 */
+	while (h->hashes[start])
+		start++;
+	for (size_t k = 1; k <= h->cap; k++) {
+		size_t i = (start + k) & mask;
+
+		while (h->hashes[i] &&
+		       pred(slot_key(h, i), h->values[i], arg)) {
+			remove_at(h, i);
+			n++;
+		}
+	}
+	return n;
 }
 
 size_t hashtab_count(const struct hashtab *h)

@@ -96,20 +96,20 @@ static void describe_section(struct session *s, int argc, char **argv)
 	snprintf(s->userappl, sizeof(s->userappl), "netrec %s",
 		 PACKAGE_VERSION);
 	s->shb.userappl = s->userappl;
+	for (int i = 0; i < argc && n < sizeof(s->argv_line); i++)
+		n += snprintf(s->argv_line + n, sizeof(s->argv_line) - n,
+			      "%s%s", i ? " " : "", argv[i]);
 	n = snprintf(s->cmdline, sizeof(s->cmdline),
 		     "netrec: snapshot length %u%s%s, split %s; command line:",
 		     s->opt->snaplen, s->opt->snap_headers ? " (headers)" : "",
 		     s->opt->truncate_all ? ", DNS and ICMP truncated too"
 					  : ", DNS and ICMP whole",
 		     options_split_name(s->opt->split));
-	for (int i = 0; i < argc && n < sizeof(s->cmdline); i++)
-		n += snprintf(s->cmdline + n, sizeof(s->cmdline) - n, " %s",
-			      argv[i]);
+	/* Cut as snprintf() would, spelled out for -Wformat-truncation. */
+	if (argc && n + 1 < sizeof(s->cmdline))
+		snprintf(s->cmdline + n, sizeof(s->cmdline) - n, " %.*s",
+			 (int)(sizeof(s->cmdline) - n - 2), s->argv_line);
 	s->shb.comment = s->cmdline;
-	n = 0;
-	for (int i = 0; i < argc && n < sizeof(s->argv_line); i++)
-		n += snprintf(s->argv_line + n, sizeof(s->argv_line) - n,
-			      "%s%s", i ? " " : "", argv[i]);
 }
 
 static uint32_t file_snaplen(const struct options *o)

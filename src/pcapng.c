@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "digest.h"
+#include "fileio.h"
 #include "pcapng.h"
 #include "safeopen.h"
 
@@ -333,43 +334,15 @@ err_free:
 	return err;
 }
 
-/* Sequential reads of a file through a window, for the block walk. */
-struct window {
-	int fd;
-	uint8_t *buf;
-	size_t size;
-	off_t start;
-	size_t len;
-};
-
-/* @n bytes at @pos, @n <= the window size; NULL after *err is set. */
-static const uint8_t *window_at(struct window *w, off_t pos, size_t n, int *err)
+/* The walk checked the size first: a file ending sooner shrank. */
+static const uint8_t *block_at(struct read_window *w, off_t pos, size_t n,
+			       int *err)
 {
-	ssize_t r;
+	const uint8_t *h = window_at(w, pos, n, err);
 
-	if (pos >= w->start && pos + (off_t)n <= w->start + (off_t)w->len)
-		return w->buf + (pos - w->start);
-	w->start = pos;
-	w->len = 0;
-	while (w->len < w->size) {
-		r = pread(w->fd, w->buf + w->len, w->size - w->len,
-			  pos + w->len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*err = -errno;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		w->len += r;
-	}
-	if (w->len < n) {
-		/* The walk checked the size first: the file shrank. */
+	if (!h && !*err)
 		*err = -EBADMSG;
-		return NULL;
-	}
-	return w->buf;
+	return h;
 }
 
 /*
@@ -393,12 +366,18 @@ static bool cut_block(const uint8_t *h, size_t have, uint32_t nidb,
 /*
  * Check the file is ours block by block and find where appending starts:
  * its end, or the start of a trailing block a crash cut short.  Learns the
- * snaplen on the way.
+ * snaplen, and counts the packets kept, on the way.
  */
-static int walk(struct pcapng *png, int fd, off_t size, off_t *end)
+static int walk(struct pcapng *png, int fd, off_t size, off_t *end,
+		uint64_t *packets)
 {
-	struct window w = { .fd = fd, .buf = png->blk, .size = png->blk_size };
+	struct read_window w = {
+		.fd = fd,
+		.buf = png->blk,
+		.size = png->blk_size,
+	};
 	uint32_t nidb = 0, type, len;
+	uint64_t epbs = 0;
 	const uint8_t *h;
 	off_t pos = 0;
 	int err = 0;
@@ -406,7 +385,7 @@ static int walk(struct pcapng *png, int fd, off_t size, off_t *end)
 	while (pos < size) {
 		size_t have = size - pos < 12 ? size - pos : 12;
 
-		h = window_at(&w, pos, have, &err);
+		h = block_at(&w, pos, have, &err);
 		if (!h)
 			return err;
 		if (have < 8 || get32(h + 4) > size - pos) {
@@ -418,13 +397,13 @@ static int walk(struct pcapng *png, int fd, off_t size, off_t *end)
 		len = get32(h + 4);
 		if (len < 12 || len % 4)
 			return -EBADMSG;
-		h = window_at(&w, pos + len - 4, 4, &err);
+		h = block_at(&w, pos + len - 4, 4, &err);
 		if (!h)
 			return err;
 		if (get32(h) != len)
 			return -EBADMSG;
 		/* The fixed part of the block, for the checks below. */
-		h = window_at(&w, pos, len < 32 ? len : 32, &err);
+		h = block_at(&w, pos, len < 32 ? len : 32, &err);
 		if (!h)
 			return err;
 		if ((pos == 0) != (type == BT_SHB))
@@ -449,6 +428,7 @@ static int walk(struct pcapng *png, int fd, off_t size, off_t *end)
 			if (len < EPB_FIXED + 4 || get32(h + 8) >= nidb ||
 			    pad4(get32(h + 20)) > len - EPB_FIXED - 4)
 				return -EBADMSG;
+			epbs++;
 			break;
 		case BT_ISB:
 			if (len < ISB_FIXED + 4 || get32(h + 8) >= nidb)
@@ -462,6 +442,8 @@ static int walk(struct pcapng *png, int fd, off_t size, off_t *end)
 	if (!nidb)
 		return -EBADMSG;
 	*end = pos;
+	if (packets)
+		*packets = epbs;
 	return 0;
 }
 
@@ -477,25 +459,23 @@ static int check_header(int fd)
 }
 
 /*
- * Open an existing file for appending.  @full: read it all, check every
- * block and cut off one a crash left half-written; else trust all but the
- * first block and take @snaplen as the file's.
+ * Take over @fd, an existing file open read-write, to append to it (closed
+ * on failure too).  @full: read it all, check every block, count the
+ * packets and cut off a block a crash left half-written; else trust all
+ * but the first block and take @snaplen as the file's.
  */
-static int open_existing(struct pcapng **out, int dirfd, const char *relpath,
-			 bool full, uint32_t snaplen)
+static int open_fd(struct pcapng **out, int fd, bool full, uint32_t snaplen,
+		   uint64_t *packets)
 {
 	struct pcapng *png;
 	struct stat st;
 	off_t end;
-	int fd, err;
+	int err;
 
 	png = pcapng_alloc();
-	if (!png)
+	if (!png) {
+		close(fd);
 		return -ENOMEM;
-	fd = open_beneath(dirfd, relpath, O_RDWR, 0);
-	if (fd < 0) {
-		err = fd;
-		goto err_free;
 	}
 	if (fstat(fd, &st)) {
 		err = -errno;
@@ -507,7 +487,8 @@ static int open_existing(struct pcapng **out, int dirfd, const char *relpath,
 	}
 	end = st.st_size;
 	png->snaplen = snaplen;
-	err = full ? walk(png, fd, st.st_size, &end) : check_header(fd);
+	err = full ? walk(png, fd, st.st_size, &end, packets)
+		   : check_header(fd);
 	if (!err && end < st.st_size && ftruncate(fd, end))
 		err = -errno;
 	if (!err && lseek(fd, end, SEEK_SET) < 0)
@@ -529,9 +510,24 @@ err_free:
 	return err;
 }
 
+static int open_existing(struct pcapng **out, int dirfd, const char *relpath,
+			 bool full, uint32_t snaplen)
+{
+	int fd = open_beneath(dirfd, relpath, O_RDWR, 0);
+
+	if (fd < 0)
+		return fd;
+	return open_fd(out, fd, full, snaplen, NULL);
+}
+
 int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath)
 {
 	return open_existing(out, dirfd, relpath, true, 0);
+}
+
+int pcapng_reopen_fd(struct pcapng **out, int fd, uint64_t *packets)
+{
+	return open_fd(out, fd, true, 0, packets);
 }
 
 int pcapng_append(struct pcapng **out, int dirfd, const char *relpath,

@@ -88,6 +88,11 @@ int pcapng_create(struct pcapng **out, int dirfd, const char *relpath,
  */
 int pcapng_reopen(struct pcapng **out, int dirfd, const char *relpath);
 /*
+ * pcapng_reopen() of the file open read-write on @fd, which is taken over
+ * (closed on failure too); *@packets gets the number of packets kept.
+ */
+int pcapng_reopen_fd(struct pcapng **out, int fd, uint64_t *packets);
+/*
  * Re-open a file this process made and closed cleanly, to append to it:
  * only its first block is checked, so it costs the same for any size (the
  * open-file LRU re-opens files all the time).  @snaplen as at creation.

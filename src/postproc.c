@@ -16,7 +16,9 @@
 #include "compress.h"
 #include "index.h"
 #include "log.h"
+#include "outdir.h"
 #include "postproc.h"
+#include "safeopen.h"
 
 #define PENDING_MAX 4096
 #define PATH_LEN 512
@@ -120,57 +122,88 @@ static void process(struct postproc *pp, const char *relpath)
 		run_command(pp, relpath);
 }
 
-static bool retaining(const struct postproc *pp)
-{
-	const struct retention_policy *r = &pp->cfg.retention;
+#define ZST_PART ".zst.part"
 
-	return r->max_total || r->min_free || r->min_free_pct;
+struct leftovers {
+	char **v;
+	size_t n, cap;
+};
+
+/*
+ * Note each X.zst.part.  The writer makes no hidden names: hidden files
+ * and directories are passed over.
+ */
+static int note_leftover(int fd, const char *sub, const char *name, int type,
+			 void *arg)
+{
+	size_t n = strlen(name), sl = strlen(ZST_PART);
+	struct leftovers *l = arg;
+	char *rel;
+
+	(void)fd;
+	if (name[0] == '.' || (sub && sub[0] == '.'))
+		return 0;
+	if ((!sub && type == DT_DIR) || n <= sl ||
+	    strcmp(name + n - sl, ZST_PART))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	if (sub ? asprintf(&rel, "%s/%s", sub, name) < 0
+		: !(rel = strdup(name)))
+		return -ENOMEM;
+	l->v[l->n++] = rel;
+	return 0;
+}
+
+static void remove_leftover(int dirfd, const char *part)
+{
+	const char *base;
+	int pfd = open_parent_beneath(dirfd, part, &base);
+
+	if (pfd < 0)
+		return;
+	unlinkat(pfd, base, 0);
+	close(pfd);
+}
+
+static void resume_one(struct postproc *pp, const char *part)
+{
+	char rel[PATH_LEN];
+
+	snprintf(rel, sizeof(rel), "%.*s",
+		 (int)(strlen(part) - strlen(ZST_PART)), part);
+	if (faccessat(pp->cfg.dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW)) {
+		/* Its chunk is gone: nothing left to finish. */
+		remove_leftover(pp->cfg.dirfd, part);
+		return;
+	}
+	pr_info("compressing %s again: a crash interrupted it", rel);
+	process(pp, rel);
 }
 
 /*
  * A crash during compression leaves X.zst.part beside X, which was never
- * removed: compress X again (compress_file() replaces the leftover).
+ * removed: compress X again (compress_file() replaces the leftover).  All
+ * are listed first, as compressing changes the directories.
  */
-static void resume_in(struct postproc *pp, const char *sub)
+static void resume(struct postproc *pp)
 {
-	static const char suffix[] = ".zst.part";
-	char rel[PATH_LEN];
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	struct leftovers l = { 0 };
 
-	fd = openat(pp->cfg.dirfd, sub ? sub : ".",
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
+	/* Best effort: what could not be listed waits for the next start. */
+	outdir_walk(pp->cfg.dirfd, NULL, note_leftover, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		resume_one(pp, l.v[i]);
+		free(l.v[i]);
 	}
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (!sub && de->d_type == DT_DIR) {
-			resume_in(pp, de->d_name);
-			continue;
-		}
-		if (n <= sizeof(suffix) - 1 ||
-		    strcmp(de->d_name + n - (sizeof(suffix) - 1), suffix))
-			continue;
-		snprintf(rel, sizeof(rel), "%s%s%.*s", sub ? sub : "",
-			 sub ? "/" : "", (int)(n - (sizeof(suffix) - 1)),
-			 de->d_name);
-		if (faccessat(pp->cfg.dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW)) {
-			/* Its chunk is gone: nothing left to finish. */
-			unlinkat(dirfd(d), de->d_name, 0);
-			continue;
-		}
-		pr_info("compressing %s again: a crash interrupted it", rel);
-		process(pp, rel);
-	}
-	closedir(d);
+	free(l.v);
 }
 
 static void *postproc_main(void *arg)
@@ -180,9 +213,8 @@ static void *postproc_main(void *arg)
 
 	setpriority(PRIO_PROCESS, syscall(SYS_gettid), NICENESS);
 	if (pp->cfg.compress_level)
-		resume_in(pp, NULL);
-	if (retaining(pp))
-		retention_apply(pp->cfg.dirfd, &pp->cfg.retention);
+		resume(pp);
+	retention_apply(pp->cfg.dirfd, &pp->cfg.retention);
 	for (;;) {
 		pthread_mutex_lock(&pp->lock);
 		while (!pp->count && !pp->stop)
@@ -196,8 +228,7 @@ static void *postproc_main(void *arg)
 		pp->count--;
 		pthread_mutex_unlock(&pp->lock);
 		process(pp, relpath);
-		if (retaining(pp))
-			retention_apply(pp->cfg.dirfd, &pp->cfg.retention);
+		retention_apply(pp->cfg.dirfd, &pp->cfg.retention);
 	}
 	return NULL;
 }

@@ -16,53 +16,45 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
+#include "fileio.h"
+#include "format.h"
 #include "index.h"
 #include "log.h"
+#include "outdir.h"
+#include "pcapfile.h"
 #include "pcapng.h"
 #include "recover.h"
 #include "safeopen.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
-
 #define PART_SUFFIX ".part"
-#define MAX_DEDUP 10000 /* as the writer's own name search */
 #define WINDOW (64 * 1024)
 
 #define PCAP_MAGIC_US 0xa1b2c3d4
 #define PCAP_MAGIC_NS 0xa1b23c4d
-#define PCAP_FILE_HDR 24
-#define PCAPNG_EPB 6
 #define PCAP_REC_HDR 16
 /* libpcap's MAXIMUM_SNAPLEN, which is what it takes a snaplen of 0 for. */
 #define PCAP_MAX_SNAPLEN 262144
 
-enum kind { KIND_NONE, KIND_PCAP, KIND_PCAPNG };
-
-static const char *const exts[] = {
-	[KIND_PCAP] = ".pcap",
-	[KIND_PCAPNG] = ".pcapng",
-};
-
 /* A name the writer could have given a chunk still being written. */
-static enum kind part_kind(const char *name)
+static bool part_format(const char *name, enum out_format *format)
 {
 	size_t n = strlen(name), sl = strlen(PART_SUFFIX);
 
 	if (n <= sl || strcmp(name + n - sl, PART_SUFFIX))
-		return KIND_NONE;
+		return false;
 	n -= sl;
-	for (enum kind k = KIND_PCAP; k <= KIND_PCAPNG; k++) {
-		size_t el = strlen(exts[k]);
+	for (enum out_format f = FORMAT_PCAP; f <= FORMAT_PCAPNG; f++) {
+		const char *ext = format_ext(f);
+		size_t el = strlen(ext);
 
 		/* The writer never makes an empty stem. */
-		if (n > el && !strncmp(name + n - el, exts[k], el))
-			return k;
+		if (n > el && !strncmp(name + n - el, ext, el)) {
+			*format = f;
+			return true;
+		}
 	}
-	return KIND_NONE;
+	return false;
 }
 
 static uint16_t get16(const uint8_t *p, bool swap)
@@ -82,60 +74,25 @@ static uint32_t get32(const uint8_t *p, bool swap)
 }
 
 /*
- * Sequential reads through a window: record headers are 16 bytes apart
- * from a few dozen bytes to the snaplen, and one pread(2) for each would
- * cost more than reading the file through.
- */
-struct reader {
-	int fd;
-	uint8_t *buf;
-	off_t start;
-	size_t len;
-};
-
-/* @n (<= WINDOW) bytes at @pos; NULL if the file ends first or on error. */
-static const uint8_t *read_at(struct reader *r, off_t pos, size_t n, int *err)
-{
-	ssize_t got;
-
-	if (pos >= r->start && pos + (off_t)n <= r->start + (off_t)r->len)
-		return r->buf + (pos - r->start);
-	r->start = pos;
-	r->len = 0;
-	while (r->len < WINDOW) {
-		got = pread(r->fd, r->buf + r->len, WINDOW - r->len,
-			    pos + r->len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			*err = -errno;
-			return NULL;
-		}
-		if (!got)
-			break;
-		r->len += got;
-	}
-	return r->len >= n ? r->buf : NULL;
-}
-
-/*
  * Where the last whole record of the pcap file on @fd ends.  A record
  * breaking the header's snaplen or longer than on the wire is taken for
- * the garbage a crash can leave as much as one cut short is.
+ * the garbage a crash can leave as much as one cut short is.  Record
+ * headers are 16 bytes apart from a few dozen bytes to the snaplen: read
+ * through a window.
  */
 static int pcap_end(int fd, off_t size, off_t *end, uint64_t *count)
 {
-	struct reader r = { .fd = fd };
+	struct read_window w = { .fd = fd, .size = WINDOW };
 	uint32_t magic, snaplen, caplen, len;
-	off_t pos = PCAP_FILE_HDR;
+	off_t pos = PCAP_FILE_HDR_LEN;
 	const uint8_t *h;
 	int err = 0;
 	bool swap;
 
-	r.buf = malloc(WINDOW);
-	if (!r.buf)
+	w.buf = malloc(WINDOW);
+	if (!w.buf)
 		return -ENOMEM;
-	h = read_at(&r, 0, PCAP_FILE_HDR, &err);
+	h = window_at(&w, 0, PCAP_FILE_HDR_LEN, &err);
 	if (!h) {
 		err = err ? err : -EBADMSG;
 		goto out;
@@ -153,7 +110,7 @@ static int pcap_end(int fd, off_t size, off_t *end, uint64_t *count)
 	if (!snaplen)
 		snaplen = PCAP_MAX_SNAPLEN;
 	while (size - pos >= PCAP_REC_HDR) {
-		h = read_at(&r, pos, PCAP_REC_HDR, &err);
+		h = window_at(&w, pos, PCAP_REC_HDR, &err);
 		if (!h)
 			break;
 		caplen = get32(h + 8, swap);
@@ -167,116 +124,74 @@ static int pcap_end(int fd, off_t size, off_t *end, uint64_t *count)
 	if (!err)
 		*end = pos;
 out:
-	free(r.buf);
+	free(w.buf);
 	return err;
 }
 
-/* Cut @base in @pfd back to whole records and make it durable. */
-/* Enhanced Packet Blocks in a pcapng file already cut back to whole blocks. */
-static int pcapng_count(int fd, off_t size, uint64_t *count)
+/* Cut the pcap file on @fd (taken over) to whole records, durably. */
+static int finish_pcap(int fd, off_t size, off_t *end, uint64_t *count)
 {
-	uint32_t h[2];
-	off_t pos = 0;
+	int err = pcap_end(fd, size, end, count);
 
-	while (size - pos >= 12) {
-		if (pread(fd, h, sizeof(h), pos) != sizeof(h))
-			return -errno;
-		if (h[1] < 12 || h[1] % 4)
-			return -EBADMSG;
-		*count += h[0] == PCAPNG_EPB;
-		pos += h[1];
-	}
-	return 0;
-}
-
-static int finish(int pfd, const char *base, enum kind kind, off_t *cut,
-		  uint64_t *count)
-{
-	struct pcapng *png;
-	struct stat st, now;
-	off_t end;
-	int fd, err;
-
-	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW))
-		return -errno;
-	if (S_ISLNK(st.st_mode))
-		return -ELOOP;
-	/* Opening a device or FIFO could block or have side effects. */
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	fd = open_regular_beneath(pfd, base, O_RDWR | O_NONBLOCK, &st);
-	if (fd < 0)
-		return fd;
-	/* Made just before a crash, before its header reached the disk. */
-	if (!st.st_size) {
-		err = -ENODATA;
-		goto out;
-	}
-	if (kind == KIND_PCAP) {
-		err = pcap_end(fd, st.st_size, &end, count);
-		if (!err && end < st.st_size && ftruncate(fd, end))
-			err = -errno;
-	} else {
-		err = pcapng_reopen(&png, pfd, base);
-		if (!err)
-			err = pcapng_close(png);
-	}
-	if (err)
-		goto out;
-	if (fstat(fd, &now) || fsync(fd)) {
+	if (!err && *end < size && ftruncate(fd, *end))
 		err = -errno;
-		goto out;
-	}
-	if (kind != KIND_PCAP)
-		err = pcapng_count(fd, now.st_size, count);
-	*cut = st.st_size - now.st_size;
-out:
+	if (!err && fsync(fd))
+		err = -errno;
 	close(fd);
 	return err;
 }
 
-static int rename_noreplace(int dfd, const char *from, const char *to)
+/* The same for pcapng: re-opening it checks every block and cuts. */
+static int finish_pcapng(int fd, off_t *end, uint64_t *count)
 {
-	if (!syscall(SYS_renameat2, dfd, from, dfd, to, RENAME_NOREPLACE))
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -errno;
-	/*
-	 * NFS and some FUSE filesystems lack RENAME_NOREPLACE; a hard link
-	 * refuses a taken name just the same.
-	 */
-	if (linkat(dfd, from, dfd, to, 0))
-		return -errno;
-	if (unlinkat(dfd, from, 0))
-		return -errno;
-	return 0;
+	struct pcapng *png;
+	int err, cerr;
+
+	err = pcapng_reopen_fd(&png, fd, count);
+	if (err)
+		return err;
+	*end = pcapng_offset(png);
+	err = pcapng_sync(png);
+	cerr = pcapng_close(png);
+	return err ? err : cerr;
 }
 
-/*
- * Rename @base in @pfd to the first free name; @final gets it prefixed
- * with the @plen bytes of @relpath naming the directory.
- */
-static int rename_free(int pfd, const char *base, enum kind kind,
-		       const char *relpath, int plen, char *final,
-		       size_t final_len)
+/* Cut @base in @pfd back to whole records and make it durable. */
+static int finish(int pfd, const char *base, enum out_format format, off_t *cut,
+		  uint64_t *count)
 {
-	int stem = strlen(base) - strlen(PART_SUFFIX) - strlen(exts[kind]);
-	int len, err;
+	struct stat st;
+	off_t end = 0;
+	int fd, err;
 
-	for (int n = 0; n < MAX_DEDUP; n++) {
-		if (n)
-			len = snprintf(final, final_len, "%.*s%.*s.%d%s", plen,
-				       relpath, stem, base, n, exts[kind]);
-		else
-			len = snprintf(final, final_len, "%.*s%.*s%s", plen,
-				       relpath, stem, base, exts[kind]);
-		if (len < 0 || (size_t)len >= final_len)
-			return -ENAMETOOLONG;
-		err = rename_noreplace(pfd, base, final + plen);
-		if (err != -EEXIST)
-			return err;
+	fd = open_regular_beneath(pfd, base, O_RDWR, &st);
+	if (fd < 0)
+		return fd;
+	/* Made just before a crash, before its header reached the disk. */
+	if (!st.st_size) {
+		close(fd);
+		return -ENODATA;
 	}
-	return -EEXIST;
+	if (format == FORMAT_PCAP)
+		err = finish_pcap(fd, st.st_size, &end, count);
+	else
+		err = finish_pcapng(fd, &end, count);
+	if (!err)
+		*cut = st.st_size - end;
+	return err;
+}
+
+/* @relpath without ".part" into @final, then renamed to a free name. */
+static int rename_part(int pfd, const char *base, enum out_format format,
+		       const char *relpath, char *final, size_t final_len)
+{
+	int n = strlen(relpath) - strlen(PART_SUFFIX);
+
+	if ((size_t)n >= final_len)
+		return -ENAMETOOLONG;
+	snprintf(final, final_len, "%.*s", n, relpath);
+	return rename_free(pfd, base, final, final_len,
+			   strlen(format_ext(format)));
 }
 
 int recover_file(int dirfd, const char *relpath, char *final, size_t final_len)
@@ -289,38 +204,26 @@ int recover_file(int dirfd, const char *relpath, char *final, size_t final_len)
 int recover_chunk(int dirfd, const char *relpath, char *final, size_t final_len,
 		  uint64_t *packets)
 {
-	const char *slash = strrchr(relpath, '/');
-	const char *base = slash ? slash + 1 : relpath;
-	char parent[PATH_MAX] = ".";
-	enum kind kind = part_kind(base);
-	int plen = slash ? slash + 1 - relpath : 0;
+	const char *slash = strrchr(relpath, '/'), *base;
+	enum out_format format;
 	off_t cut = 0;
 	int pfd, err;
 
 	if (final_len)
 		final[0] = '\0';
-	if (kind == KIND_NONE)
+	if (!part_format(slash ? slash + 1 : relpath, &format))
 		return -EINVAL;
-	if (slash) {
-		/* Keep a leading '/' so that open_beneath() refuses it. */
-		size_t n = slash > relpath ? (size_t)(slash - relpath) : 1;
-
-		if (n >= sizeof(parent))
-			return -ENAMETOOLONG;
-		memcpy(parent, relpath, n);
-		parent[n] = '\0';
-	}
 	/*
 	 * Everything goes through the directory's fd: a path given to
 	 * renameat2() would follow a symlink put in its place.
 	 */
-	pfd = open_beneath(dirfd, parent, O_RDONLY | O_DIRECTORY, 0);
+	pfd = open_parent_beneath(dirfd, relpath, &base);
 	if (pfd < 0) {
 		err = pfd;
 		goto out;
 	}
 	*packets = 0;
-	err = finish(pfd, base, kind, &cut, packets);
+	err = finish(pfd, base, format, &cut, packets);
 	if (err == -ENODATA) {
 		/* Nothing to keep: no packet ever reached it. */
 		err = unlinkat(pfd, base, 0) ? -errno : 0;
@@ -331,8 +234,7 @@ int recover_chunk(int dirfd, const char *relpath, char *final, size_t final_len,
 		return err;
 	}
 	if (!err)
-		err = rename_free(pfd, base, kind, relpath, plen, final,
-				  final_len);
+		err = rename_part(pfd, base, format, relpath, final, final_len);
 	/* The rename is only durable once the directory is. */
 	if (!err && fsync(pfd))
 		err = -errno;
@@ -348,7 +250,7 @@ out:
 	else if (cut)
 		pr_info("finished %s as %s, cutting off %lld bytes after its last whole %s",
 			relpath, final, (long long)cut,
-			kind == KIND_PCAP ? "record" : "block");
+			format == FORMAT_PCAP ? "record" : "block");
 	else
 		pr_info("finished %s as %s", relpath, final);
 	if (err && final_len)
@@ -427,87 +329,37 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int entry_type(DIR *d, const struct dirent *e)
+/*
+ * Chunk names go in the list, symlinks too, for recover_chunk() to
+ * report; a subdirectory named as one is no chunk.
+ */
+static int note_part(int fd, const char *sub, const char *name, int type,
+		     void *arg)
 {
+	enum out_format format;
 	struct stat st;
 
-	if (e->d_type != DT_UNKNOWN)
-		return e->d_type;
-	if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW))
-		return DT_UNKNOWN;
-	return IFTODT(st.st_mode);
-}
-
-/*
- * Add the chunk names in @sub (NULL: @dirfd itself) to @parts and, if
- * @subs, the subdirectories to it.  Symlinks are listed as chunks if so
- * named, for recover_file() to report, never descended into.
- */
-static int scan(int dirfd, const char *sub, struct list *parts,
-		struct list *subs)
-{
-	struct dirent *e;
-	int fd, err = 0;
-	DIR *d;
-
-	fd = open_beneath(dirfd, sub ? sub : ".", O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	for (;;) {
-		errno = 0;
-		e = readdir(d);
-		if (!e) {
-			err = -errno;
-			break;
-		}
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (entry_type(d, e) == DT_DIR) {
-			if (subs)
-				err = list_add(subs, NULL, e->d_name);
-		} else if (part_kind(e->d_name) != KIND_NONE ||
-			   index_part(e->d_name)) {
-			err = list_add(parts, sub, e->d_name);
-		}
-		if (err)
-			break;
-	}
-	closedir(d);
-	return err;
+	if (type == DT_DIR)
+		return 0;
+	if (!part_format(name, &format) && !index_part(name))
+		return 0;
+	if (type == DT_UNKNOWN &&
+	    !fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode))
+		return 0;
+	return list_add(arg, sub, name);
 }
 
 int recover_dir(int dirfd, void (*finished)(void *arg, const char *relpath),
 		void *arg)
 {
-	struct list parts = { 0 }, subs = { 0 };
+	struct list parts = { 0 };
 	char final[PATH_MAX];
 	uint64_t packets;
 	int err, done = 0;
 
-	/*
-	 * List everything before renaming anything: readdir() may or may
-	 * not show a name renamed during the walk.
-	 */
-	err = scan(dirfd, NULL, &parts, &subs);
-	for (size_t i = 0; !err && i < subs.n; i++) {
-		int e = scan(dirfd, subs.v[i], &parts, NULL);
-
-		if (e == -ENOMEM)
-			err = e;
-		else if (e)
-			pr_warn("cannot look for unfinished chunks in %s: %s",
-				subs.v[i], strerror(-e));
-	}
-	if (err) {
-		pr_err("cannot look for unfinished chunks: %s", strerror(-err));
+	err = outdir_walk(dirfd, "unfinished chunks", note_part, &parts);
+	if (err)
 		goto out;
-	}
 	if (parts.n)
 		qsort(parts.v, parts.n, sizeof(*parts.v), cmp_str);
 	for (size_t i = 0; i < parts.n; i++) {
@@ -527,6 +379,5 @@ int recover_dir(int dirfd, void (*finished)(void *arg, const char *relpath),
 			finish_orphan_index(dirfd, parts.v[i]);
 out:
 	list_free(&parts);
-	list_free(&subs);
 	return err ? err : done;
 }

@@ -19,7 +19,9 @@
 #include <sys/statvfs.h>
 
 #include "log.h"
+#include "outdir.h"
 #include "retention.h"
+#include "safeopen.h"
 #include "units.h"
 
 /* Files and subdirectories listed per pass: ~100 MB at worst. */
@@ -47,8 +49,7 @@ struct rfile {
 struct scan {
 	struct rfile *v;
 	size_t n, cap;
-	char **subs;
-	size_t nsubs, subs_cap;
+	size_t nsubs;
 	bool truncated;
 };
 
@@ -99,24 +100,6 @@ static bool scan_full(struct scan *sc)
 		return false;
 	sc->truncated = true;
 	return true;
-}
-
-static int add_sub(struct scan *sc, const char *name)
-{
-	if (sc->nsubs == sc->subs_cap) {
-		size_t cap = sc->subs_cap ? sc->subs_cap * 2 : 16;
-		char **v = realloc(sc->subs, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		sc->subs = v;
-		sc->subs_cap = cap;
-	}
-	sc->subs[sc->nsubs] = strdup(name);
-	if (!sc->subs[sc->nsubs])
-		return -ENOMEM;
-	sc->nsubs++;
-	return 0;
 }
 
 static int add_file(struct scan *sc, const char *sub, const char *name,
@@ -187,11 +170,6 @@ static struct rfile *find_path(struct rfile *v, size_t lo, size_t hi,
 }
 
 /*
- * Hang each sidecar in v[lo, hi), one directory's files sorted by path, on
- * its chunk.  Trying the longest "<chunk>." prefix first is what gives
- * "x.pcap.zst.idx" to "x.pcap.zst" rather than to "x.pcap".
- */
-/*
  * Compression keeps the pair together by name: "x.pcap.idx.jsonl.zst"
  * belongs to "x.pcap.zst".  The chunk's name, if @p is such a sidecar.
  */
@@ -216,6 +194,11 @@ static struct rfile *find_zst_chunk(struct rfile *v, size_t lo, size_t hi,
 	return NULL;
 }
 
+/*
+ * Hang each sidecar in v[lo, hi), one directory's files sorted by path, on
+ * its chunk.  Trying the longest "<chunk>." prefix first is what gives
+ * "x.pcap.zst.idx" to "x.pcap.zst" rather than to "x.pcap".
+ */
 static void link_sidecars(struct rfile *v, size_t lo, size_t hi)
 {
 	for (size_t i = lo; i < hi; i++) {
@@ -241,86 +224,60 @@ static void link_sidecars(struct rfile *v, size_t lo, size_t hi)
 	}
 }
 
-/* List @sub (NULL: @dirfd itself, whose subdirectories are noted too). */
-static int scan_dir(struct scan *sc, int dirfd, const char *sub)
+/*
+ * Note a chunk or what may be a sidecar, and count subdirectories, which
+ * the walk lists next, towards MAX_SCAN.
+ */
+static int note_file(int fd, const char *sub, const char *name, int type,
+		     void *arg)
 {
-	size_t start = sc->n;
-	struct dirent *e;
-	int fd, err = 0;
-	DIR *d;
+	struct scan *sc = arg;
+	struct stat st;
+	bool chunk;
 
-	/* O_NOFOLLOW: a symlink put in place of a subdirectory is refused. */
-	fd = openat(dirfd, sub ? sub : ".",
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	for (;;) {
-		const char *name;
-		bool chunk, have_st = false;
-		struct stat st;
-		int type;
-
-		errno = 0;
-		e = readdir(d);
-		if (!e) {
-			err = -errno;
-			break;
-		}
-		name = e->d_name;
-		if (!strcmp(name, ".") || !strcmp(name, ".."))
-			continue;
-		type = e->d_type;
-		if (!sub && type == DT_UNKNOWN) {
-			if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW))
-				continue;
-			have_st = true;
-			type = IFTODT(st.st_mode);
-		}
-		if (!sub && type == DT_DIR) {
-			if (scan_full(sc))
-				break;
-			err = add_sub(sc, name);
-			if (err)
-				break;
-			continue;
-		}
-		chunk = is_chunk_name(name);
-		if (!chunk && !maybe_sidecar(name))
-			continue;
-		if (type != DT_REG && type != DT_UNKNOWN)
-			continue;
-		/* A file removed since readdir() is simply not there. */
-		if (!have_st && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW))
-			continue;
-		if (!S_ISREG(st.st_mode))
-			continue;
+	if (!sub && type == DT_DIR) {
 		if (scan_full(sc))
-			break;
-		err = add_file(sc, sub, name, &st, chunk);
-		if (err)
-			break;
+			return OUTDIR_STOP;
+		sc->nsubs++;
+		return 0;
 	}
-	closedir(d);
-	if (sc->n - start > 1)
-		qsort(sc->v + start, sc->n - start, sizeof(*sc->v), cmp_path);
-	link_sidecars(sc->v, start, sc->n);
-	return err;
+	chunk = is_chunk_name(name);
+	if (!chunk && !maybe_sidecar(name))
+		return 0;
+	if (type != DT_REG && type != DT_UNKNOWN)
+		return 0;
+	/* A file removed since readdir() is simply not there. */
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+		return 0;
+	if (scan_full(sc))
+		return OUTDIR_STOP;
+	return add_file(sc, sub, name, &st, chunk);
+}
+
+static bool same_dir(const struct rfile *a, const struct rfile *b)
+{
+	return a->base == b->base && !memcmp(a->path, b->path, a->base);
+}
+
+/* The walk lists a directory's files together: link them per directory. */
+static void link_all(struct scan *sc)
+{
+	size_t lo, hi;
+
+	for (lo = 0; lo < sc->n; lo = hi) {
+		for (hi = lo + 1;
+		     hi < sc->n && same_dir(&sc->v[lo], &sc->v[hi]); hi++)
+			;
+		qsort(sc->v + lo, hi - lo, sizeof(*sc->v), cmp_path);
+		link_sidecars(sc->v, lo, hi);
+	}
 }
 
 static void scan_free(struct scan *sc)
 {
 	for (size_t i = 0; i < sc->n; i++)
 		free(sc->v[i].path);
-	for (size_t i = 0; i < sc->nsubs; i++)
-		free(sc->subs[i]);
 	free(sc->v);
-	free(sc->subs);
 }
 
 static int cmp_age(const void *a, const void *b)
@@ -407,31 +364,23 @@ static void forget(struct state *s, struct rfile *chunk, uint64_t size)
  */
 static int delete_chunk(struct state *s, struct rfile *v, struct rfile *c)
 {
-	const char *name = c->path + c->base;
+	const char *name;
 	char reason[128];
-	int fd = s->dirfd, ret = -1;
+	int fd, ret = -1;
 
 	/*
 	 * Open the subdirectory again rather than unlink "sub/name": a
 	 * symlink put in place of "sub" since the listing must not be
 	 * followed.
 	 */
-	if (c->base) {
-		char sub[NAME_MAX + 1];
-
-		memcpy(sub, c->path, c->base - 1);
-		sub[c->base - 1] = '\0';
-		fd = openat(s->dirfd, sub,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOENT) {
-				forget(s, c, c->size);
-				return 0;
-			}
-			pr_warn("cannot delete %s: %s", c->path,
-				strerror(errno));
-			return -1;
-		}
+	fd = open_parent_beneath(s->dirfd, c->path, &name);
+	if (fd == -ENOENT) {
+		forget(s, c, c->size);
+		return 0;
+	}
+	if (fd < 0) {
+		pr_warn("cannot delete %s: %s", c->path, strerror(-fd));
+		return -1;
 	}
 	if (is_held(fd, name)) {
 		pr_debug("keeping %s: held", c->path);
@@ -462,8 +411,7 @@ static int delete_chunk(struct state *s, struct rfile *v, struct rfile *c)
 	}
 	forget(s, c, c->size);
 out:
-	if (fd != s->dirfd)
-		close(fd);
+	close(fd);
 	return ret;
 }
 
@@ -507,20 +455,10 @@ int retention_apply(int dirfd, const struct retention_policy *p)
 	if (!s.max_total && !s.deficit)
 		return 0;
 
-	err = scan_dir(&sc, dirfd, NULL);
-	for (size_t i = 0; !err && !sc.truncated && i < sc.nsubs; i++) {
-		int e = scan_dir(&sc, dirfd, sc.subs[i]);
-
-		if (e == -ENOMEM)
-			err = e;
-		else if (e)
-			pr_warn("cannot look for old chunks in %s: %s",
-				sc.subs[i], strerror(-e));
-	}
-	if (err) {
-		pr_err("cannot look for old chunks: %s", strerror(-err));
+	err = outdir_walk(dirfd, "old chunks", note_file, &sc);
+	if (err)
 		goto out;
-	}
+	link_all(&sc);
 	if (sc.truncated)
 		pr_warn("more than %d files in the output directory: retention only looks at some of them",
 			MAX_SCAN);

@@ -2,6 +2,7 @@
 #ifndef NR_SAFEOPEN_H
 #define NR_SAFEOPEN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /*
@@ -14,11 +15,37 @@ int open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
 
 /*
  * open_beneath() of an existing regular file, without ever blocking on a
- * FIFO or opening a device put in its place (-EINVAL); @st gets its
- * fstat().
+ * FIFO or opening a device put in its place: anything else is -EINVAL,
+ * whatever the access mode.  @st gets its fstat().
  */
 struct stat;
 int open_regular_beneath(int dirfd, const char *relpath, int flags,
 			 struct stat *st);
+
+/*
+ * open_beneath() of the directory holding @relpath, to work on its last
+ * component, *@base, by name: a symlink swapped into the path meanwhile
+ * cannot lead a rename or unlink elsewhere.  -EXDEV for an absolute path,
+ * -ENAMETOOLONG for a directory part of PATH_MAX bytes or more, -EINVAL
+ * for an empty last component ("sub/").
+ */
+int open_parent_beneath(int dirfd, const char *relpath, const char **base);
+
+/*
+ * Rename @from to @to, both in @dfd, never replacing a file (-EEXIST);
+ * where the file system lacks renameat2()'s RENAME_NOREPLACE, through a
+ * hard link, which refuses a taken name just the same.
+ */
+int rename_noreplace(int dfd, const char *from, const char *to);
+/*
+ * Rename @from, in @pfd, to the first free name of "<stem><ext>",
+ * "<stem>.1<ext>", "<stem>.2<ext>", ...: @path is "<stem><ext>" on entry
+ * and the name taken on return, both possibly prefixed with the directory
+ * that @pfd is ("sub/"), @ext the last @ext_len bytes.  -ENAMETOOLONG if
+ * a name does not fit @size, -EEXIST if none is free; @path only changes
+ * on success.
+ */
+int rename_free(int pfd, const char *from, char *path, size_t size,
+		size_t ext_len);
 
 #endif

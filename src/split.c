@@ -110,38 +110,16 @@ static struct outfile *new_route(struct split *s, const struct nr_record *r)
 	return filecache_file(s->fc, ctr, stem);
 }
 
-struct idle_routes {
-	struct route_key *v;
-	size_t n, cap;
-};
-
-static void collect_routes(const void *key, void *value, void *arg)
+static bool idle_route(const void *key, void *value, void *arg)
 {
-	struct idle_routes *l = arg;
-	struct route_key *v;
-
-	if (!filecache_file_idle(value))
-		return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		v = realloc(l->v, l->cap * sizeof(*v));
-		if (!v) {
-			l->cap = l->n;
-			return;
-		}
-		l->v = v;
-	}
-	memcpy(&l->v[l->n++], key, sizeof(*v));
+	(void)key;
+	(void)arg;
+	return filecache_file_idle(value);
 }
 
 void split_forget_idle(struct split *s)
 {
-	struct idle_routes l = { 0 };
-
-	hashtab_each(s->routes, collect_routes, &l);
-	for (size_t i = 0; i < l.n; i++)
-		hashtab_del(s->routes, &l.v[i]);
-	free(l.v);
+	hashtab_del_if(s->routes, idle_route, NULL);
 	s->last = NULL;
 }
 

@@ -17,12 +17,9 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "fileio.h"
 #include "zseek.h"
 
-#define SKIPPABLE_MAGIC 0x184D2A5E
-#define SEEKABLE_MAGIC 0x8F92EAB1
-#define SEEK_FOOTER 9
-#define SEEK_CHECKSUMS 0x80
 #define SEEK_RESERVED 0x7c
 /* As zstd's own seekable library: no frame holds more. */
 #define MAX_FRAME (1U << 30)
@@ -58,25 +55,14 @@ static uint32_t get_le32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+static int read_exact(int fd, void *buf, size_t len, uint64_t off)
 {
-	uint8_t *p = buf;
+	ssize_t n = pread_full(fd, buf, len, off);
 
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		/* The file is shorter than its own table says. */
-		if (!n)
-			return -EBADMSG;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
+	if (n < 0)
+		return n;
+	/* The file is shorter than its own table says. */
+	return (size_t)n < len ? -EBADMSG : 0;
 }
 
 static int zstd_err(size_t r)
@@ -95,7 +81,7 @@ static int read_entries(struct zseek *z, uint64_t start, uint32_t n, size_t esz)
 	z->frames = calloc(n ? n : 1, sizeof(*z->frames));
 	if (!buf || !z->frames)
 		goto out;
-	err = pread_full(z->fd, buf, (size_t)n * esz, start + 8);
+	err = read_exact(z->fd, buf, (size_t)n * esz, start + 8);
 	if (err)
 		goto out;
 	for (uint32_t i = 0; i < n; i++) {
@@ -126,32 +112,33 @@ out:
 /* 0 and z->seekable set, 0 for a file without a table, or -errno. */
 static int read_table(struct zseek *z, uint64_t fsize)
 {
-	uint8_t foot[SEEK_FOOTER], head[8];
+	uint8_t foot[ZSEEK_FOOTER], head[8];
 	uint64_t tsize, start;
 	uint32_t n;
 	size_t esz;
 	int err;
 
-	if (fsize < 8 + SEEK_FOOTER)
+	if (fsize < 8 + ZSEEK_FOOTER)
 		return 0;
-	err = pread_full(z->fd, foot, sizeof(foot), fsize - sizeof(foot));
+	err = read_exact(z->fd, foot, sizeof(foot), fsize - sizeof(foot));
 	if (err)
 		return err;
-	if (get_le32(foot + 5) != SEEKABLE_MAGIC)
+	if (get_le32(foot + 5) != ZSEEK_SEEKABLE_MAGIC)
 		return 0;
 	/* Reserved bits: a later format this one cannot read right. */
 	if (foot[4] & SEEK_RESERVED)
 		return -EBADMSG;
 	n = get_le32(foot);
-	esz = foot[4] & SEEK_CHECKSUMS ? 12 : 8;
-	tsize = (uint64_t)n * esz + SEEK_FOOTER;
+	esz = foot[4] & ZSEEK_CHECKSUMS ? 12 : 8;
+	tsize = (uint64_t)n * esz + ZSEEK_FOOTER;
 	if (tsize > UINT32_MAX || 8 + tsize > fsize)
 		return -EBADMSG;
 	start = fsize - 8 - tsize;
-	err = pread_full(z->fd, head, sizeof(head), start);
+	err = read_exact(z->fd, head, sizeof(head), start);
 	if (err)
 		return err;
-	if (get_le32(head) != SKIPPABLE_MAGIC || get_le32(head + 4) != tsize)
+	if (get_le32(head) != ZSEEK_SKIPPABLE_MAGIC ||
+	    get_le32(head + 4) != tsize)
 		return -EBADMSG;
 	err = read_entries(z, start, n, esz);
 	if (err)
@@ -219,7 +206,7 @@ static int load_frame(struct zseek *z, uint32_t i)
 	if (!err)
 		err = grow(&z->win, &z->wcap, f->dsize);
 	if (!err)
-		err = pread_full(z->fd, z->cbuf, f->csize, f->coff);
+		err = read_exact(z->fd, z->cbuf, f->csize, f->coff);
 	if (err)
 		return err;
 	if (!checksum_agrees(z, f))
@@ -247,13 +234,10 @@ static void restart(struct zseek *z)
 
 static int refill(struct zseek *z)
 {
-	ssize_t n;
+	ssize_t n = pread_full(z->fd, z->in, ZSTD_DStreamInSize(), z->coff);
 
-	do
-		n = pread(z->fd, z->in, ZSTD_DStreamInSize(), z->coff);
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
+		return n;
 	z->ib = (ZSTD_inBuffer){ z->in, n, 0 };
 	z->coff += n;
 	z->in_eof = !n;

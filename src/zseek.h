@@ -18,6 +18,12 @@
  */
 #define ZSEEK_FRAME_SIZE (1024 * 1024)
 
+/* The seek table's framing, for the writer and the reader to agree on. */
+#define ZSEEK_SKIPPABLE_MAGIC 0x184D2A5E /* the frame holding the table */
+#define ZSEEK_SEEKABLE_MAGIC 0x8F92EAB1	 /* ends the table's footer */
+#define ZSEEK_FOOTER 9	     /* number of frames, descriptor, magic */
+#define ZSEEK_CHECKSUMS 0x80 /* the descriptor's Checksum_Flag */
+
 struct zseek;
 
 /*

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hashtab.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define BIG 100000
 
@@ -37,10 +39,7 @@ static uint64_t rnd(void)
 {
 	static uint64_t x = 0x2545f4914f6cdd1dULL;
 
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return x;
+	return tu_xorshift64(&x);
 }
 
 static void test_basic(void)
@@ -236,6 +235,142 @@ static void test_each(void)
 	hashtab_free(h);
 }
 
+struct del_if {
+	uint64_t mod;  /* remove the keys with k.a % mod == 0 */
+	size_t calls;  /* of the predicate */
+	uint8_t *seen; /* by value: which entries were offered */
+	bool twice;    /* one was offered again */
+};
+
+/* Values are malloc'ed indexes: a sanitizer sees a use after free. */
+static bool del_mod(const void *key, void *value, void *arg)
+{
+	struct del_if *d = arg;
+	uint64_t *v = value;
+	struct key k;
+
+	memcpy(&k, key, sizeof(k));
+	d->calls++;
+	d->twice |= d->seen[*v];
+	d->seen[*v] = 1;
+	if (k.a % d->mod)
+		return false;
+	free(v);
+	return true;
+}
+
+static void *own_val(uint64_t i)
+{
+	uint64_t *v = malloc(sizeof(*v));
+
+	if (v)
+		*v = i;
+	return v;
+}
+
+/* Entry i of @h has the key mk(ids[i]) and the value own_val(i). */
+static struct hashtab *fill(const uint64_t *ids, size_t n)
+{
+	struct hashtab *h = hashtab_new(sizeof(struct key));
+	bool good = h != NULL;
+	struct key k;
+
+	for (size_t i = 0; good && i < n; i++) {
+		k = mk(ids[i]);
+		good = !hashtab_put(h, &k, own_val(i));
+	}
+	if (!good || hashtab_count(h) != n) {
+		printf("# cannot fill the table\n");
+		return NULL;
+	}
+	return h;
+}
+
+/*
+ * hashtab_del_if() removes the entries left with ids[i] % @mod == 0, no
+ * more, offering each entry once.
+ */
+static bool del_if_agrees(struct hashtab *h, const uint64_t *ids, size_t n,
+			  uint64_t mod)
+{
+	struct del_if d = { .mod = mod, .seen = calloc(n + 1, 1) };
+	size_t before = hashtab_count(h), gone = 0, removed;
+	bool good = d.seen != NULL;
+	struct key k;
+
+	if (!good)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		k = mk(ids[i]);
+		gone += !(ids[i] % mod) && hashtab_get(h, &k);
+	}
+	removed = hashtab_del_if(h, del_mod, &d);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *v;
+
+		k = mk(ids[i]);
+		v = hashtab_get(h, &k);
+		if (!(ids[i] % mod)) {
+			good &= v == NULL;
+		} else if (v) {
+			good &= *v == i && d.seen[i];
+		} else {
+			good = false;
+		}
+	}
+	good &= removed == gone && hashtab_count(h) == before - gone &&
+		d.calls == before && !d.twice;
+	free(d.seen);
+	return good;
+}
+
+static void free_val(const void *key, void *value, void *arg)
+{
+	(void)key;
+	(void)arg;
+	free(value);
+}
+
+static void test_del_if(void)
+{
+	struct del_if none = { .mod = 1 };
+	uint64_t ids[1000];
+	struct hashtab *h;
+	bool good = true;
+
+	for (size_t i = 0; i < 1000; i++)
+		ids[i] = i;
+	h = fill(ids, 0);
+	ok(h && hashtab_del_if(h, del_mod, &none) == 0 && !none.calls,
+	   "del_if on an empty table calls nothing");
+	hashtab_free(h);
+
+	h = fill(ids, 1000);
+	ok(h && del_if_agrees(h, ids, 1000, 3),
+	   "del_if removes exactly the entries chosen, offering each once");
+	ok(h && del_if_agrees(h, ids, 1000, 1) && hashtab_count(h) == 0,
+	   "del_if can empty the table");
+	hashtab_free(h);
+
+	/*
+	 * Small dense tables of random keys: clusters often wrap around the
+	 * end of the slot array, where a backward shift moves an entry from
+	 * its start to its end.
+	 */
+	for (int round = 0; round < 5000 && good; round++) {
+		size_t n = 4 + rnd() % 8;
+
+		for (size_t i = 0; i < n; i++)
+			ids[i] = rnd();
+		h = fill(ids, n);
+		good = h && del_if_agrees(h, ids, n, 2 + round % 3);
+		if (h)
+			hashtab_each(h, free_val, NULL);
+		hashtab_free(h);
+	}
+	ok(good, "del_if agrees in 5000 small dense tables");
+}
+
 /* Odd key sizes exercise every tail path of hash_bytes and the copies. */
 static void test_key_sizes(void)
 {
@@ -304,6 +439,7 @@ int main(void)
 	test_churn(40, 200000);
 	test_churn(4096, 1000000);
 	test_each();
+	test_del_if();
 	test_key_sizes();
 	test_hash();
 	return tap_done();
