@@ -15,15 +15,10 @@
  */
 #include <stdbool.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "communityid.h"
 #include "digest.h"
-
-#define PROTO_ICMP 1
-#define PROTO_TCP 6
-#define PROTO_UDP 17
-#define PROTO_ICMPV6 58
-#define PROTO_SCTP 132
 
 /* Pairs of ICMP request and reply types: each is the other's counterpart. */
 static const uint8_t icmp4_pairs[][2] = {
@@ -60,7 +55,7 @@ static bool icmp_ports(uint8_t proto, uint16_t *sport, uint16_t *dport)
 {
 	int other;
 
-	if (proto == PROTO_ICMP)
+	if (proto == IPPROTO_ICMP)
 		other = counterpart(
 			icmp4_pairs,
 			sizeof(icmp4_pairs) / sizeof(icmp4_pairs[0]), *sport);
@@ -76,9 +71,9 @@ static bool icmp_ports(uint8_t proto, uint16_t *sport, uint16_t *dport)
 
 static bool has_ports(uint8_t proto)
 {
-	return proto == PROTO_TCP || proto == PROTO_UDP ||
-	       proto == PROTO_SCTP || proto == PROTO_ICMP ||
-	       proto == PROTO_ICMPV6;
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_ICMP ||
+	       proto == IPPROTO_ICMPV6;
 }
 
 static void base64(const uint8_t *in, size_t len, char *out)
@@ -117,7 +112,7 @@ void community_id(int family, uint8_t proto, const uint8_t saddr[16],
 	uint16_t pa = sport, pb = dport;
 	int cmp;
 
-	if (proto == PROTO_ICMP || proto == PROTO_ICMPV6)
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
 		one_way = !icmp_ports(proto, &pa, &pb);
 	cmp = memcmp(a, b, alen);
 	/* Swap unless already smaller first (no ports: equal stays). */

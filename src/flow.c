@@ -8,15 +8,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "communityid.h"
 #include "flow.h"
 #include "hashtab.h"
-
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_ACK 0x10
 
 enum lru_class { LRU_CLOSED, LRU_TCP, LRU_OTHER, LRU_N };
 
@@ -265,6 +261,12 @@ static void free_flow(struct flow_table *t, struct flow *f)
 	free(f);
 }
 
+static void emit_slice(struct flow_table *t, struct flow_slice *s)
+{
+	t->cfg.emit(t->cfg.arg, s);
+	free_slice(s);
+}
+
 static void evict(struct flow_table *t, struct flow *f, bool idle)
 {
 	struct flow_slice *s, *next;
@@ -273,8 +275,7 @@ static void evict(struct flow_table *t, struct flow *f, bool idle)
 		f->closed = true;
 	for (s = f->slices; s; s = next) {
 		next = s->next_in_flow;
-		t->cfg.emit(t->cfg.arg, s);
-		free_slice(s);
+		emit_slice(t, s);
 	}
 	hashtab_del(t->flows, f->key);
 	ends_del(t->accepting, f, &f->accepting);
@@ -284,52 +285,26 @@ static void evict(struct flow_table *t, struct flow *f, bool idle)
 	t->count--;
 }
 
-static void evict_all(const void *key, void *value, void *arg)
-{
-	struct flow **list = arg;
-	struct flow *f = value;
-
-	(void)key;
-	f->lru_next = *list; /* reused as a list link: the table is going */
-	*list = f;
-}
-
 void flow_table_free(struct flow_table *t)
 {
-	struct flow *list = NULL, *f;
-
 	if (!t)
 		return;
-	hashtab_each(t->flows, evict_all, &list);
-	while ((f = list)) {
-		struct flow_slice *s, *next;
-
-		list = f->lru_next;
-		for (s = f->slices; s; s = next) {
-			next = s->next_in_flow;
-			t->cfg.emit(t->cfg.arg, s);
-			free_slice(s);
-		}
-		free_flow(t, f);
-	}
+	/* Every flow is on one LRU list. */
+	for (int i = 0; i < LRU_N; i++)
+		while (t->lru[i].head.lru_prev != &t->lru[i].head)
+			evict(t, t->lru[i].head.lru_prev, false);
 	hashtab_free(t->flows);
 	hashtab_free(t->accepting);
 	hashtab_free(t->owned);
 	free(t);
 }
 
-static bool has_ports(uint8_t proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
-	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
-}
-
 /* Ordered so both directions of the socket's conversation meet. */
 static void make_key(const struct flow_pkt *p, unsigned char key[48])
 {
 	const struct pkt_info *pi = p->pi;
-	uint16_t sp = has_ports(pi->proto) ? pi->sport : 0;
-	uint16_t dp = has_ports(pi->proto) ? pi->dport : 0;
+	uint16_t sp = pkt_proto_has_ports(pi->proto) ? pi->sport : 0;
+	uint16_t dp = pkt_proto_has_ports(pi->proto) ? pi->dport : 0;
 	int c = memcmp(pi->saddr, pi->daddr, 16);
 	bool swap = c > 0 || (c == 0 && sp > dp);
 
@@ -353,7 +328,7 @@ static void set_ends(struct flow *f, const struct pkt_info *pi, bool swap)
 		/* Zeek's: type and code of the flow's first message. */
 		f->orig_p = pi->sport;
 		f->resp_p = pi->dport;
-	} else if (has_ports(pi->proto)) {
+	} else if (pkt_proto_has_ports(pi->proto)) {
 		f->orig_p = swap ? pi->dport : pi->sport;
 		f->resp_p = swap ? pi->sport : pi->dport;
 	}
@@ -637,8 +612,7 @@ void flow_chunk_done(struct flow_table *t, struct flow_slices *chunk)
 		for (pp = &s->flow->slices; *pp != s; pp = &(*pp)->next_in_flow)
 			;
 		*pp = s->next_in_flow;
-		t->cfg.emit(t->cfg.arg, s);
-		free_slice(s);
+		emit_slice(t, s);
 	}
 }
 
@@ -672,7 +646,7 @@ static const char *tcp_state(const struct flow *f)
 	bool syn = seen(f, 'S', FLOW_ORIG), synack = seen(f, 'H', FLOW_RESP);
 	bool fin_o = seen(f, 'F', FLOW_ORIG), fin_r = seen(f, 'F', FLOW_RESP);
 	bool rst_o = seen(f, 'R', FLOW_ORIG), rst_r = seen(f, 'R', FLOW_RESP);
-	bool any_r = f->flags_seen[FLOW_RESP] || seen(f, 'A', FLOW_RESP);
+	bool any_r = f->flags_seen[FLOW_RESP];
 	/* Zeek takes any ACK of the originator's as the handshake's end. */
 	bool acked = f->flags_seen[FLOW_ORIG] & TH_ACK;
 

@@ -73,8 +73,7 @@ struct flow {
 	char history[24];
 	uint32_t hist_seen; /* letters already in history */
 	uint8_t flags_seen[2];
-	bool sent[2]; /* each side sent something */
-	bool data_seen[2];
+	bool sent[2];	     /* each side sent something */
 	uint32_t seq_end[2]; /* highest sequence end seen, for 'T' */
 	bool seq_valid[2];
 	char *names[FLOW_NAMES];

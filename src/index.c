@@ -62,6 +62,9 @@ struct index {
 	struct dnscache *dns;
 	char host[65], kernel[65];
 	int last_err;
+	/* Scratch for one message at a time (the writer thread's alone). */
+	struct dns_msg dns_msg;
+	struct http_msg http_msg;
 };
 
 /* --- JSON -------------------------------------------------------------- */
@@ -190,8 +193,7 @@ static void log_error(struct index *ix, const char *what, const char *path,
 static int flush_chunk(struct ixchunk *c, bool sync)
 {
 	size_t done = 0;
-	ssize_t n;
-	int fd, err = 0;
+	int fd, err;
 
 	fd = open_beneath(c->ix->cfg.dirfd, c->part,
 			  O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -199,16 +201,7 @@ static int flush_chunk(struct ixchunk *c, bool sync)
 		err = fd;
 		goto out;
 	}
-	while (done < c->len) {
-		n = write(fd, c->buf + done, c->len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		done += n;
-	}
+	err = write_some(fd, c->buf, c->len, &done);
 	if (!err && sync && fsync(fd))
 		err = -errno;
 	close(fd);
@@ -568,17 +561,15 @@ static json_t *answers_json(const struct dns_msg *m, int what)
 static void dns_line(struct pkt_ctx *x, const uint8_t *p, size_t len, bool cut)
 {
 	struct index *ix = x->c->ix;
-	struct dns_msg *m = calloc(1, sizeof(*m));
+	struct dns_msg *m = &ix->dns_msg;
 	bool parsed;
 	uint64_t qts;
 	json_t *o;
 
-	if (!m)
-		return;
 	parsed = !dns_parse(p, len, m);
 	o = json_object();
 	if (!o)
-		goto out;
+		return;
 	set(o, "type", json_string("dns"));
 	set(o, "ts", json_time(x->ts));
 	set(o, "uid", json_string(x->f->uid));
@@ -626,8 +617,6 @@ static void dns_line(struct pkt_ctx *x, const uint8_t *p, size_t len, bool cut)
 	x->c->dns++;
 	if (parsed && m->qr)
 		dnscache_learn(ix->dns, m, x->ts);
-out:
-	free(m);
 }
 
 /*
@@ -744,7 +733,7 @@ static void dns_packet(struct pkt_ctx *x, const uint8_t *data, int side)
 static void http_packet(struct pkt_ctx *x, const uint8_t *data)
 {
 	const struct pkt_info *pi = x->pi;
-	struct http_msg *m;
+	struct http_msg *m = &x->c->ix->http_msg;
 	bool src_orig;
 	json_t *o;
 
@@ -752,12 +741,9 @@ static void http_packet(struct pkt_ctx *x, const uint8_t *data)
 	if (pi->payload_cap < 16 || data[pi->payload_off] < 'A' ||
 	    data[pi->payload_off] > 'Z')
 		return;
-	m = malloc(sizeof(*m));
-	if (!m || !http_parse(data + pi->payload_off, pi->payload_cap, m) ||
-	    !(o = json_object())) {
-		free(m);
+	if (!http_parse(data + pi->payload_off, pi->payload_cap, m) ||
+	    !(o = json_object()))
 		return;
-	}
 	src_orig = !m->is_response;
 	set(o, "type", json_string("http"));
 	set(o, "ts", json_time(x->ts));
@@ -778,7 +764,6 @@ static void http_packet(struct pkt_ctx *x, const uint8_t *data)
 	set(o, "offset", json_integer(x->offset));
 	add_line(x->c, o);
 	x->c->http++;
-	free(m);
 }
 
 static bool is_dns(const struct pkt_info *pi)
@@ -789,12 +774,12 @@ static bool is_dns(const struct pkt_info *pi)
 }
 
 void index_packet(struct index *ix, const struct chunk_pos *pos,
-		  const struct nr_record *r, const uint8_t *data, uint64_t ts)
+		  const struct nr_record *r, const struct pkt_info *pi,
+		  const uint8_t *data, uint64_t ts)
 {
 	struct ixchunk *c = pos->chunk;
-	struct pkt_info pi;
 	struct flow_pkt fp = {
-		.pi = &pi,
+		.pi = pi,
 		.r = r,
 		.ts = ts,
 		.offset = pos->offset,
@@ -805,11 +790,8 @@ void index_packet(struct index *ix, const struct chunk_pos *pos,
 	if (!c)
 		return;
 	c->end_ts = ts;
-	/*
-	 * Not IP, or a fragment after the first (no ports): in the file,
-	 * but no flow could be told from it.
-	 */
-	if (pkt_parse(data, r->caplen, r->len, &pi) || pi.fragment)
+	/* In the file, but no flow could be told from it. */
+	if (!pi)
 		return;
 	fp.chunk = &c->slices;
 	x.f = flow_packet(ix->flows, &fp, &side);
@@ -819,25 +801,25 @@ void index_packet(struct index *ix, const struct chunk_pos *pos,
 	}
 	x.c = c;
 	x.r = r;
-	x.pi = &pi;
+	x.pi = pi;
 	x.ts = ts;
 	x.offset = pos->offset;
-	if (is_dns(&pi))
+	if (is_dns(pi))
 		dns_packet(&x, data, side);
-	else if (pi.proto == IPPROTO_TCP && pi.has_l4 && pi.payload_cap)
+	else if (pi->proto == IPPROTO_TCP && pi->has_l4 && pi->payload_cap)
 		http_packet(&x, data);
 }
 
-bool index_owner(struct index *ix, struct nr_record *r, const uint8_t *data)
+bool index_owner(struct index *ix, struct nr_record *r,
+		 const struct pkt_info *pi)
 {
 	const struct flow_owner *o;
-	struct pkt_info pi;
 	struct flow_pkt fp = {
-		.pi = &pi,
+		.pi = pi,
 		.r = r,
 	};
 
-	if (pkt_parse(data, r->caplen, r->len, &pi) || pi.fragment)
+	if (!pi)
 		return false;
 	o = flow_owner_of(ix->flows, &fp);
 	if (!o)
@@ -852,11 +834,10 @@ bool index_owner(struct index *ix, struct nr_record *r, const uint8_t *data)
 	return true;
 }
 
-void index_skip(struct index *ix, const struct chunk_pos *pos, uint64_t ts)
+void index_skip(const struct chunk_pos *pos, uint64_t ts)
 {
 	struct ixchunk *c = pos->chunk;
 
-	(void)ix;
 	if (!c)
 		return;
 	c->unindexed++;

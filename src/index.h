@@ -9,6 +9,7 @@
 #include "ctrcache.h"
 #include "filecache.h"
 #include "netrec.h"
+#include "packet.h"
 #include "proc.h"
 
 /*
@@ -44,19 +45,22 @@ void index_free(struct index *ix);
 extern const struct chunk_hooks index_chunk_hooks;
 /*
  * A packet written at @pos: @data is the packet from its IP header on
- * (r->caplen bytes), @ts its wall-clock time.
+ * (r->caplen bytes), @pi what pkt_parse() made of it (NULL: not a packet
+ * a flow can be told from), @ts its wall-clock time.
  */
 void index_packet(struct index *ix, const struct chunk_pos *pos,
-		  const struct nr_record *r, const uint8_t *data, uint64_t ts);
+		  const struct nr_record *r, const struct pkt_info *pi,
+		  const uint8_t *data, uint64_t ts);
 /*
- * A packet without an owner (@data from its IP header on): give it the
+ * A packet without an owner (@pi as for index_packet()): give it the
  * owner of the connection it belongs to, if the index knows one (the
  * kernel's ACK for a socket in TIME_WAIT belongs with the socket's other
  * packets).  Sets NR_F_OWNER and NR_F_INFERRED in @r; false if unknown.
  */
-bool index_owner(struct index *ix, struct nr_record *r, const uint8_t *data);
+bool index_owner(struct index *ix, struct nr_record *r,
+		 const struct pkt_info *pi);
 /* A packet written at @pos (at @ts) that the index had no time for. */
-void index_skip(struct index *ix, const struct chunk_pos *pos, uint64_t ts);
+void index_skip(const struct chunk_pos *pos, uint64_t ts);
 /* Evict idle flows, writing their lines (wall clock @now). */
 void index_tick(struct index *ix, uint64_t now);
 

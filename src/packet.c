@@ -224,6 +224,12 @@ int pkt_parse(const uint8_t *pkt, uint32_t caplen, uint32_t len,
 	return ret;
 }
 
+bool pkt_proto_has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
+}
+
 void pkt_addr_str(int family, const uint8_t addr[16], char *out, size_t len)
 {
 	int af = family == 4 ? AF_INET : AF_INET6;

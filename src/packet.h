@@ -37,6 +37,12 @@ struct pkt_info {
 int pkt_parse(const uint8_t *pkt, uint32_t caplen, uint32_t len,
 	      struct pkt_info *pi);
 
+/*
+ * Whether a protocol's connections are told apart by ports (TCP, UDP,
+ * SCTP, UDP-Lite): what a flow's key holds beyond the addresses.
+ */
+bool pkt_proto_has_ports(uint8_t proto);
+
 /* Address to text ("10.0.0.1", "fd00::1"); @out holds at least 46 bytes. */
 void pkt_addr_str(int family, const uint8_t addr[16], char *out, size_t len);
 

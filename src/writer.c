@@ -19,6 +19,7 @@
 #include "index.h"
 #include "log.h"
 #include "options.h"
+#include "packet.h"
 #include "pcapfile.h"
 #include "proc.h"
 #include "reader.h"
@@ -220,26 +221,35 @@ static bool behind(const struct writer *w)
 	return queue_used(w->q) > queue_size(w->q) / 4 * 3;
 }
 
-static void add_to_index(struct writer *w, const struct chunk_pos *pos,
-			 struct qrec *qr, uint64_t ts)
-{
-	if (behind(w)) {
-		index_skip(w->index, pos, ts);
-		counter_add(&w->unindexed, 1);
-		return;
-	}
-	index_packet(w->index, pos, &qr->r,
-		     (const uint8_t *)(qr + 1) + PCAP_NULL_HDR_LEN, ts);
-}
-
 /*
  * Returns 0 once the record is written or counted as lost, or the error of
  * a write worth retrying later (the caller keeps the record meanwhile).
  */
 static int write_record(struct writer *w, struct qrec *qr)
 {
-	const struct nr_record *r = &qr->r;
-	struct pcapng_packet pkt = {
+	struct nr_record *r = &qr->r;
+	const uint8_t *ip = (const uint8_t *)(qr + 1) + PCAP_NULL_HDR_LEN;
+	bool indexed = w->index && !behind(w);
+	struct pkt_info pi, *parsed = NULL;
+	struct pcapng_packet pkt;
+	struct chunk_pos pos = { 0 };
+	struct outfile *f;
+	int err;
+
+	w->perf_lost += qr->lost_before;
+	if (r->ts_ns < w->last_ts)
+		counter_add(&w->out_of_order, 1);
+	else
+		w->last_ts = r->ts_ns;
+	pcap_null_header((uint8_t *)(qr + 1), r->family);
+	/* Parsed once for both calls into the index; fragments have no ports.
+	 */
+	if (indexed && !pkt_parse(ip, r->caplen, r->len, &pi) && !pi.fragment)
+		parsed = &pi;
+	/* The kernel's packets for a socket in TIME_WAIT, for one. */
+	if (indexed && !(r->flags & NR_F_OWNER))
+		index_owner(w->index, r, parsed);
+	pkt = (struct pcapng_packet){
 		.ts_ns = wallclock_ns(&w->clock, r->ts_ns),
 		.data = (uint8_t *)(qr + 1),
 		.caplen = PCAP_NULL_HDR_LEN + r->caplen,
@@ -251,24 +261,6 @@ static int write_record(struct writer *w, struct qrec *qr)
 		.has_drops = true,
 		.drops = qr->lost_before,
 	};
-	struct chunk_pos pos = { 0 };
-	struct outfile *f;
-	int err;
-
-	w->perf_lost += qr->lost_before;
-	if (r->ts_ns < w->last_ts)
-		counter_add(&w->out_of_order, 1);
-	else
-		w->last_ts = r->ts_ns;
-	pcap_null_header((uint8_t *)(qr + 1), r->family);
-	/* The kernel's packets for a socket in TIME_WAIT, for one. */
-	if (!(r->flags & NR_F_OWNER) && w->index && !behind(w) &&
-	    index_owner(w->index, &qr->r,
-			(const uint8_t *)(qr + 1) + PCAP_NULL_HDR_LEN)) {
-		pkt.has_pid = true;
-		pkt.pid = r->tgid;
-		pkt.tid = r->tid;
-	}
 	if (w->context)
 		pkt.comment = context_comment(w->context, r, &pkt.comment_len);
 	f = split_route(w->split, r);
@@ -281,8 +273,12 @@ static int write_record(struct writer *w, struct qrec *qr)
 	}
 	counter_add(&w->packets, 1);
 	counter_add(&w->bytes, pkt.caplen);
-	if (w->index)
-		add_to_index(w, &pos, qr, pkt.ts_ns);
+	if (indexed) {
+		index_packet(w->index, &pos, r, parsed, ip, pkt.ts_ns);
+	} else if (w->index) {
+		index_skip(&pos, pkt.ts_ns);
+		counter_add(&w->unindexed, 1);
+	}
 	return 0;
 }
 
