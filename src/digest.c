@@ -101,7 +101,7 @@ void digest_free(struct digest *d)
 	free(d);
 }
 
-static int digest_fd(int fd, char hex[SHA256_HEX_LEN])
+int digest_fd(int fd, char hex[SHA256_HEX_LEN])
 {
 	struct digest *d = digest_sha256_new();
 	char *buf = malloc(FILE_BUF);

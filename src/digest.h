@@ -32,6 +32,8 @@ void digest_free(struct digest *d);
  * 0 or -errno.
  */
 int digest_file(int dirfd, const char *relpath, char hex[SHA256_HEX_LEN]);
+/* SHA-256 of what is left to read of @fd.  0 or -errno. */
+int digest_fd(int fd, char hex[SHA256_HEX_LEN]);
 
 /* SHA-1 of @len bytes at @p, into @out (20 bytes).  0, or -ENOMEM. */
 int digest_sha1(const void *p, size_t len, uint8_t out[20]);

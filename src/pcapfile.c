@@ -29,18 +29,6 @@ struct pcapfile {
 	struct digest *digest; /* hashes every record written, if set */
 };
 
-/*
- * The record header exactly as pcap_dump() writes it (the pcap file format:
- * 32-bit seconds and fraction, caplen, len, in host order), so the digest
- * covers the bytes on disk without reading them back.
- */
-struct sf_pkthdr {
-	uint32_t sec;
-	uint32_t frac;
-	uint32_t caplen;
-	uint32_t len;
-};
-
 void pcap_null_header(uint8_t hdr[PCAP_NULL_HDR_LEN], int family)
 {
 	uint32_t af = family == 6 ? BSD_AF_INET6 : AF_INET;

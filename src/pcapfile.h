@@ -13,6 +13,18 @@
 #define PCAP_FILE_HDR_LEN 24
 #define PCAP_NULL_HDR_LEN 4
 
+/*
+ * The record header exactly as pcap_dump() writes it (the pcap file format:
+ * 32-bit seconds and fraction, caplen, len, in host order), so a digest
+ * covers the bytes on disk without reading them back.
+ */
+struct sf_pkthdr {
+	uint32_t sec;
+	uint32_t frac;
+	uint32_t caplen;
+	uint32_t len;
+};
+
 struct pcapfile;
 
 /*

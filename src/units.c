@@ -23,10 +23,10 @@ bool parse_digits(const char *s, size_t n, uint64_t *out)
 	return true;
 }
 
-int parse_size(const char *s, uint64_t *out)
+int parse_size_unit(const char *s, uint64_t unit, uint64_t *out)
 {
-	uint64_t v, unit = 1000000;
 	size_t n = strlen(s);
+	uint64_t v;
 
 	if (!n)
 		return -EINVAL;
@@ -51,4 +51,9 @@ int parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = v * unit;
 	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	return parse_size_unit(s, 1000000, out);
 }

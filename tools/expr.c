@@ -983,19 +983,7 @@ bool expr_match(const struct expr *e, const struct expr_pkt *p)
 
 char *expr_join(int argc, char **argv)
 {
-	size_t n = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		n += strlen(argv[i]) + 1;
-	s = xmalloc(n);
-	s[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
+	return str_join((const char *const *)argv, argc, " ");
 }
 
 void expr_print_error(FILE *f, const char *prog, const char *text,

@@ -19,8 +19,10 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "fileio.h"
 #include "idxread.h"
 #include "jscan.h"
+#include "packet.h"
 #include "tool.h"
 
 #define IDX_EXT ".idx.jsonl"
@@ -138,11 +140,9 @@ static int read_all(int fd, struct iobuf *b, size_t *len)
 				return -EFBIG;
 			xgrow((void **)&b->p, &b->cap, n + 1, 1);
 		}
-		r = read(fd, b->p + n, b->cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
+		r = read_retry(fd, b->p + n, b->cap - n);
 		if (r < 0)
-			return -errno;
+			return r;
 		if (!r)
 			break;
 		n += r;
@@ -236,8 +236,6 @@ static void bad_line(struct reader *rd, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
-	rd->c->bad_lines++;
-	__atomic_fetch_add(&rd->set->bad_lines, 1, __ATOMIC_RELAXED);
 	if (rd->shown++ >= BAD_SHOWN)
 		return;
 	va_start(ap, fmt);
@@ -449,9 +447,7 @@ static void parse_flow(struct reader *rd, const struct jobj *o,
 	}
 	f->uid = get_str(rd, o, "uid");
 	f->conn_state = get_str(rd, o, "conn_state");
-	f->history = get_str(rd, o, "history");
 	f->local_resp = jstr_eq(jget(o, "local"), "resp");
-	f->closed = jget(o, "closed") && jget(o, "closed")->type == J_TRUE;
 	f->has_cookie = get_u64(o, "cookie", &f->cookie);
 	flow_times(rd, o, f);
 	get_counts(o, f);
@@ -510,7 +506,6 @@ static void parse_dns(struct reader *rd, const struct jobj *o, const char *line,
 	d->rcode = get_str(rd, o, "rcode_name");
 	d->response = jget(o, "qr") && jget(o, "qr")->type == J_TRUE;
 	d->answers = str_array(rd, o, "answers", &d->nanswers);
-	d->has_offset = get_u64(o, "offset", &d->offset);
 	get_owner(rd, o, &d->at, &d->comm, &d->container_id, NULL);
 	dns_names(d, o);
 	d->at.flow_uid = d->uid;
@@ -564,7 +559,6 @@ static void chunk_fields(struct reader *rd, const struct jobj *o, bool end)
 	if (end && get_time(o, "end", &c->end_ts))
 		c->has_end_ts = true;
 	c->key = get_str(rd, o, "key") ?: c->key;
-	c->format = get_str(rd, o, "format") ?: c->format;
 	if (get_u64(o, "snaplen", &x) && x <= UINT32_MAX)
 		c->snaplen = x;
 	if (!end)
@@ -607,6 +601,7 @@ static void parse_chunk_line(struct reader *rd, const struct jobj *o,
 static void parse_line(struct reader *rd, const char *line, size_t n,
 		       bool first, bool last_unterminated)
 {
+	const struct jval *type;
 	const char *why;
 	size_t col;
 
@@ -618,15 +613,16 @@ static void parse_line(struct reader *rd, const char *line, size_t n,
 			bad_line(rd, "not JSON: %s (column %zu)", why, col);
 		return;
 	}
-	if (jstr_eq(jget(rd->obj, "type"), "flow"))
+	type = jget(rd->obj, "type");
+	if (jstr_eq(type, "flow"))
 		parse_flow(rd, rd->obj, line, n);
-	else if (jstr_eq(jget(rd->obj, "type"), "dns"))
+	else if (jstr_eq(type, "dns"))
 		parse_dns(rd, rd->obj, line, n);
-	else if (jstr_eq(jget(rd->obj, "type"), "http"))
+	else if (jstr_eq(type, "http"))
 		parse_http(rd, rd->obj);
-	else if (jstr_eq(jget(rd->obj, "type"), "chunk"))
+	else if (jstr_eq(type, "chunk"))
 		parse_chunk_line(rd, rd->obj, line, n, first);
-	else if (!jget(rd->obj, "type") || jget(rd->obj, "type")->type != J_STR)
+	else if (!type || type->type != J_STR)
 		bad_line(rd, "no \"type\"");
 	/* Types of later schemas: skipped. */
 }
@@ -756,10 +752,8 @@ static struct idx_chunk *read_index(struct idx_set *set, const char *rel,
 		tool_warn("%s: cannot read: %s", c->idx_path, strerror(-err));
 		goto skip;
 	}
-	if (out_of_time(&rd, buf, len)) {
-		__atomic_fetch_add(&set->out_of_time, 1, __ATOMIC_RELAXED);
+	if (out_of_time(&rd, buf, len))
 		goto skip;
-	}
 	parse_lines(&rd, buf, len);
 	if (rd.shown > BAD_SHOWN)
 		tool_warn("%s: %u more bad lines not shown", c->idx_path,
@@ -791,9 +785,8 @@ static void add_name(struct strmap *m, const char *uid, const char *name)
 	if (!*slot)
 		*slot = xcalloc(1, sizeof(**slot));
 	l = *slot;
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcasecmp(l->names[i], name))
-			return;
+	if (str_in_nocase((const char *const *)l->names, l->n, name))
+		return;
 	xgrow((void **)&l->names, &l->cap, l->n + 1, sizeof(*l->names));
 	l->names[l->n++] = xstrdup(name);
 }
@@ -801,17 +794,12 @@ static void add_name(struct strmap *m, const char *uid, const char *name)
 static void flow_add_names(struct arena *a, struct idx_flow *f,
 			   const struct namelist *l)
 {
-	size_t i, k;
-
 	f->names = xrealloc(f->names, (f->nnames + l->n) * sizeof(*f->names));
-	for (i = 0; i < l->n; i++) {
-		for (k = 0; k < f->nnames; k++)
-			if (!strcasecmp(f->names[k], l->names[i]))
-				break;
-		if (k == f->nnames)
+	for (size_t i = 0; i < l->n; i++)
+		if (!str_in_nocase((const char *const *)f->names, f->nnames,
+				   l->names[i]))
 			f->names[f->nnames++] = arena_strndup(
 				a, l->names[i], strlen(l->names[i]));
-	}
 }
 
 /*
@@ -1005,45 +993,42 @@ void idx_free(struct idx_set *set)
 
 /* ---------------------------------------------------------------- views -- */
 
-int idx_flow_pkts(const struct idx_flow *f, struct expr_pkt out[2])
+/* A packet between the record's ends: resp to orig when @reply. */
+static void fill_pkt(struct expr_pkt *p, uint8_t family, uint8_t proto,
+		     bool ports, const struct expr_attrs *at, bool reply)
 {
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->proto = proto;
+	p->has_ports = ports;
+	memcpy(p->src, reply ? at->resp : at->orig, 16);
+	memcpy(p->dst, reply ? at->orig : at->resp, 16);
+	p->sport = reply ? at->resp_p : at->orig_p;
+	p->dport = reply ? at->orig_p : at->resp_p;
+	p->attrs = at;
+}
+
+/*
+ * The packets of @f as the filter sees them: one per direction the flow
+ * has packets in (orig to resp, then resp to orig).  Returns how many (0
+ * to 2).
+ */
+static int flow_pkts(const struct idx_flow *f, struct expr_pkt out[2])
+{
+	/*
+	 * pcap-filter's port primitives know TCP, UDP and SCTP only: not
+	 * pkt_proto_has_ports(), which has UDP-Lite too.
+	 */
 	bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
 	/* Counts unknown (both 0): either way could be there. */
 	bool any = !f->pkts[0] && !f->pkts[1];
 	int n = 0;
 
-	for (int side = 0; side < 2; side++) {
-		struct expr_pkt *p = &out[n];
-
-		if (!any && !f->pkts[side])
-			continue;
-		memset(p, 0, sizeof(*p));
-		p->family = f->family;
-		p->proto = f->proto;
-		p->has_ports = ports;
-		memcpy(p->src, side ? f->at.resp : f->at.orig, 16);
-		memcpy(p->dst, side ? f->at.orig : f->at.resp, 16);
-		p->sport = side ? f->at.resp_p : f->at.orig_p;
-		p->dport = side ? f->at.orig_p : f->at.resp_p;
-		p->attrs = &f->at;
-		n++;
-	}
+	for (int side = 0; side < 2; side++)
+		if (any || f->pkts[side])
+			fill_pkt(&out[n++], f->family, f->proto, ports, &f->at,
+				 side);
 	return n;
-}
-
-void idx_dns_pkt(const struct idx_dns *d, struct expr_pkt *p)
-{
-	bool resp = d->response;
-
-	memset(p, 0, sizeof(*p));
-	p->family = d->family;
-	p->proto = d->proto;
-	p->has_ports = true;
-	memcpy(p->src, resp ? d->at.resp : d->at.orig, 16);
-	memcpy(p->dst, resp ? d->at.orig : d->at.resp, 16);
-	p->sport = resp ? d->at.resp_p : d->at.orig_p;
-	p->dport = resp ? d->at.orig_p : d->at.resp_p;
-	p->attrs = &d->at;
 }
 
 bool idx_flow_match(const struct idx_flow *f, const struct expr *e,
@@ -1054,7 +1039,7 @@ bool idx_flow_match(const struct idx_flow *f, const struct expr *e,
 
 	if (!idx_overlaps(f->first_ts, f->last_ts, since, until))
 		return false;
-	n = idx_flow_pkts(f, p);
+	n = flow_pkts(f, p);
 	for (int i = 0; i < n; i++)
 		if (expr_match(e, &p[i]))
 			return true;
@@ -1068,7 +1053,7 @@ bool idx_dns_match(const struct idx_dns *d, const struct expr *e, int64_t since,
 
 	if (d->ts < since || d->ts >= until)
 		return false;
-	idx_dns_pkt(d, &p);
+	fill_pkt(&p, d->family, d->proto, true, &d->at, d->response);
 	return expr_match(e, &p);
 }
 
@@ -1077,7 +1062,7 @@ void idx_endpoint(char *buf, size_t len, uint8_t family, const uint8_t *a,
 {
 	char s[INET6_ADDRSTRLEN];
 
-	inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, s, sizeof(s));
+	pkt_addr_str(family, a, s, sizeof(s));
 	if (!ports)
 		snprintf(buf, len, "%s", s);
 	else if (family == 6)

@@ -32,14 +32,13 @@ struct idx_flow {
 	struct idx_chunk *chunk;
 	char *text; /* the line, with idx_opts.keep_json */
 	unsigned int line;
-	char *uid, *conn_state, *history, *proto_name;
+	char *uid, *conn_state, *proto_name;
 	uint8_t family, proto;
 	bool local_resp; /* the local socket is the responder */
 	int64_t ts, first_ts, last_ts;
 	uint64_t pkts[2], bytes[2], ip_bytes[2]; /* [0] orig, [1] resp */
 	bool has_offsets;
 	uint64_t first_offset, last_offset;
-	bool closed;
 	bool has_cookie;
 	uint64_t cookie; /* the socket's */
 	char *comm, *container_id, *container_name;
@@ -62,8 +61,6 @@ struct idx_dns {
 	uint8_t family, proto;
 	bool response;
 	int64_t ts;
-	bool has_offset;
-	uint64_t offset;
 	struct expr_attrs at;
 };
 
@@ -79,7 +76,7 @@ struct idx_chunk {
 	char *rel_chunk;  /* relative to DIR (the index's name if missing) */
 	bool compressed;  /* chunk_path ends in .zst */
 	char *start_text, *end_text; /* the chunk lines; NULL when missing */
-	const char *key, *format, *sha256; /* from them, or NULL */
+	const char *key, *sha256;    /* from them, or NULL */
 	int64_t ts, end_ts; /* from the chunk lines, else from the records */
 	bool has_ts, has_end_ts;
 	uint32_t snaplen;
@@ -92,7 +89,6 @@ struct idx_chunk {
 	size_t ndns;
 	struct idx_http *http;
 	size_t nhttp;
-	unsigned int bad_lines;
 };
 
 struct idx_opts {
@@ -108,9 +104,7 @@ struct idx_set {
 	struct idx_chunk **chunks; /* by start time, then path */
 	size_t n;
 	size_t indexes;	    /* index files found */
-	size_t out_of_time; /* ... skipped: outside the time range */
 	size_t chunk_files; /* chunk files (*.pcap, ...) found */
-	unsigned int bad_lines;
 };
 
 /*
@@ -126,15 +120,6 @@ static inline bool idx_overlaps(int64_t a, int64_t b, int64_t since,
 {
 	return a < until && b >= since;
 }
-
-/*
- * The packets of @f as the filter sees them: one per direction the flow
- * has packets in (orig to resp, then resp to orig).  Returns how many (0
- * to 2).
- */
-int idx_flow_pkts(const struct idx_flow *f, struct expr_pkt out[2]);
-/* The packet of a DNS message. */
-void idx_dns_pkt(const struct idx_dns *d, struct expr_pkt *out);
 
 /*
  * Does the flow's record match @e (a packet of it could) within

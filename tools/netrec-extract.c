@@ -18,14 +18,11 @@
 #include "hashtab.h"
 #include "idxread.h"
 #include "packet.h"
+#include "pcapfile.h"
 #include "pktread.h"
 #include "select.h"
 #include "tool.h"
 #include "verify.h"
-
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "?"
-#endif
 
 #define NULL_HDR 4
 #define DEFAULT_SNAPLEN 262144
@@ -33,8 +30,8 @@
 #define RANGE_GAP (256 << 10)
 /* The two copies of a packet of a local conversation are this close. */
 #define DUP_WINDOW_NS 1000000LL
-#define PCAP_FILE_HDR 24
-#define PCAP_REC_HDR 16
+/* The pcap magic of nanosecond files. */
+#define PCAP_NSEC_MAGIC 0xa1b23c4d
 
 /* ---------------------------------------------------------------- tuples - */
 
@@ -44,12 +41,6 @@ struct tuple {
 	uint16_t port[2];
 	uint8_t addr[2][16];
 };
-
-static bool keyed_ports(uint8_t proto)
-{
-	/* As src/flow.c: TCP, UDP, SCTP, UDP-Lite. */
-	return proto == 6 || proto == 17 || proto == 132 || proto == 136;
-}
 
 static void make_tuple(struct tuple *t, uint8_t family, uint8_t proto,
 		       const uint8_t *a, uint16_t ap, const uint8_t *b,
@@ -61,7 +52,7 @@ static void make_tuple(struct tuple *t, uint8_t family, uint8_t proto,
 	memset(t, 0, sizeof(*t));
 	t->family = family;
 	t->proto = proto;
-	if (!keyed_ports(proto))
+	if (!pkt_proto_has_ports(proto))
 		ap = bp = 0;
 	memcpy(t->addr[0], swap ? b : a, 16);
 	memcpy(t->addr[1], swap ? a : b, 16);
@@ -119,6 +110,7 @@ struct extract {
 	size_t nheap;
 	pcap_dumper_t *dumper;
 	pcap_t *dead;
+	struct digest *digest; /* of the output, when it is a file to keep */
 	uint64_t written, bytes, dups;
 	bool limited;
 	int mismatches;
@@ -178,8 +170,8 @@ static void index_flows(struct job *j)
 	j->by_tuple = hashtab_new(sizeof(struct tuple));
 	j->cands = xcalloc(j->nflows, sizeof(*j->cands));
 	if (!j->by_tuple)
-		tool_err("out of memory");
-	for (size_t i = 0; i < j->nflows && j->by_tuple; i++) {
+		oom();
+	for (size_t i = 0; i < j->nflows; i++) {
 		const struct idx_flow *f = j->flows[i];
 
 		make_tuple(&t, f->family, f->proto, f->at.orig, f->at.orig_p,
@@ -188,7 +180,7 @@ static void index_flows(struct job *j)
 		c->f = f;
 		c->next = hashtab_get(j->by_tuple, &t);
 		if (hashtab_put(j->by_tuple, &t, c))
-			tool_err("out of memory");
+			oom();
 	}
 }
 
@@ -271,14 +263,17 @@ static bool keep(const struct job *j, const struct pkt_rec *r,
 	if (pkt_parse(r->data + NULL_HDR, r->caplen - NULL_HDR,
 		      r->len >= NULL_HDR ? r->len - NULL_HDR : 0, &pi))
 		return false;
-	ports = pi.has_l4 && keyed_ports(pi.proto);
+	ports = pi.has_l4 && pkt_proto_has_ports(pi.proto);
 	make_tuple(&t, pi.family, pi.proto, pi.saddr, ports ? pi.sport : 0,
 		   pi.daddr, ports ? pi.dport : 0);
 	memset(&p, 0, sizeof(p));
 	p.family = pi.family;
 	p.proto = pi.proto;
-	p.has_ports = pi.has_l4 &&
-		      (pi.proto == 6 || pi.proto == 17 || pi.proto == 132);
+	/*
+	 * pkt_parse() reads the ports of TCP and UDP only, both of which
+	 * pcap's port primitives take: the tuple's ports are the filter's.
+	 */
+	p.has_ports = ports;
 	memcpy(p.src, pi.saddr, 16);
 	memcpy(p.dst, pi.daddr, 16);
 	p.sport = pi.sport;
@@ -432,7 +427,7 @@ static struct dedup *dedup_new(void)
 
 	d->by_hash = hashtab_new(sizeof(uint64_t));
 	if (!d->by_hash)
-		tool_err("out of memory");
+		oom();
 	return d;
 }
 
@@ -484,7 +479,7 @@ static bool dedup_check(struct dedup *d, const struct out_pkt *p,
 	memcpy(s->data, p->data, p->caplen);
 	s->next_same = hashtab_get(d->by_hash, &h);
 	if (hashtab_put(d->by_hash, &h, s))
-		tool_err("out of memory");
+		oom();
 	if (d->newest)
 		d->newest->next_age = s;
 	else
@@ -517,10 +512,36 @@ static uint32_t out_snaplen(const struct extract *x)
 	return snap ? snap : DEFAULT_SNAPLEN;
 }
 
+/*
+ * The SHA-256 of the output is taken as it is written, not read back:
+ * starting with the file header as pcap_dump_open() writes it (libpcap's
+ * sf_write_header(); LINKTYPE_NULL is DLT_NULL's 0).  NULL without
+ * memory: no digest is reported then.
+ */
+static struct digest *output_digest(uint32_t snaplen)
+{
+	struct pcap_file_header h = {
+		.magic = PCAP_NSEC_MAGIC,
+		.version_major = PCAP_VERSION_MAJOR,
+		.version_minor = PCAP_VERSION_MINOR,
+		.snaplen = snaplen,
+		.linktype = DLT_NULL,
+	};
+	struct digest *d = digest_sha256_new();
+
+	_Static_assert(sizeof(h) == PCAP_FILE_HDR_LEN, "pcap file header");
+	if (d)
+		digest_update(d, &h, sizeof(h));
+	return d;
+}
+
 static int open_output(struct extract *x)
 {
+	uint32_t snaplen = out_snaplen(x);
+	struct stat st;
+
 	x->dead = pcap_open_dead_with_tstamp_precision(
-		DLT_NULL, out_snaplen(x), PCAP_TSTAMP_PRECISION_NANO);
+		DLT_NULL, snaplen, PCAP_TSTAMP_PRECISION_NANO);
 	if (!x->dead) {
 		tool_err("libpcap: cannot make a pcap handle");
 		return -ENOMEM;
@@ -530,7 +551,10 @@ static int open_output(struct extract *x)
 		tool_err("%s: %s", x->out, pcap_geterr(x->dead));
 		return -EIO;
 	}
-	x->bytes = PCAP_FILE_HDR;
+	x->bytes = PCAP_FILE_HDR_LEN;
+	/* A file to keep: a regular file named as given, not a symlink. */
+	if (strcmp(x->out, "-") && !lstat(x->out, &st) && S_ISREG(st.st_mode))
+		x->digest = output_digest(snaplen);
 	return 0;
 }
 
@@ -539,13 +563,13 @@ static bool emit(struct extract *x, const struct job *j)
 {
 	const struct out_pkt *p = &j->pkt;
 	struct pcap_pkthdr h;
+	struct sf_pkthdr sf;
 
 	if (x->max_pkts && x->written >= x->max_pkts) {
 		x->limited = true;
 		return false;
 	}
-	if (x->max_bytes &&
-	    x->bytes + PCAP_REC_HDR + p->caplen > x->max_bytes) {
+	if (x->max_bytes && x->bytes + sizeof(sf) + p->caplen > x->max_bytes) {
 		x->limited = true;
 		return false;
 	}
@@ -555,8 +579,18 @@ static bool emit(struct extract *x, const struct job *j)
 	h.caplen = p->caplen;
 	h.len = p->len;
 	pcap_dump((u_char *)x->dumper, &h, p->data);
+	if (x->digest) {
+		sf = (struct sf_pkthdr){
+			.sec = h.ts.tv_sec,
+			.frac = h.ts.tv_usec,
+			.caplen = h.caplen,
+			.len = h.len,
+		};
+		digest_update(x->digest, &sf, sizeof(sf));
+		digest_update(x->digest, p->data, p->caplen);
+	}
 	x->written++;
-	x->bytes += PCAP_REC_HDR + p->caplen;
+	x->bytes += sizeof(sf) + p->caplen;
 	return true;
 }
 
@@ -741,7 +775,7 @@ static void usage(FILE *f)
 		"SHA-256 no longer matches its index).\n");
 }
 
-enum { OPT_SINCE = 256, OPT_UNTIL, OPT_MAX_BYTES, OPT_NO_VERIFY, OPT_DUPS };
+enum { OPT_MAX_BYTES = OPT_TOOL, OPT_NO_VERIFY, OPT_DUPS };
 
 static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'r' },
@@ -765,9 +799,6 @@ static int parse_args(struct extract *x, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:w:c:qhV", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
-		case 'r':
-			x->sel.dir = optarg;
-			break;
 		case 'w':
 			x->out = optarg;
 			break;
@@ -789,29 +820,19 @@ static int parse_args(struct extract *x, int argc, char **argv)
 				return -EINVAL;
 			}
 			break;
-		case OPT_SINCE:
-		case OPT_UNTIL:
-			if (sel_time(&x->sel, optarg, c == OPT_UNTIL))
-				return -EINVAL;
-			break;
 		case OPT_NO_VERIFY:
 			x->verify = false;
 			break;
 		case OPT_DUPS:
 			x->dedup = false;
 			break;
-		case 'q':
-			tool_quiet = true;
-			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_FOUND);
-		case 'V':
-			printf("netrec-extract %s\n", PACKAGE_VERSION);
-			exit(EXIT_FOUND);
 		default:
-			fprintf(stderr, "Try 'netrec-extract --help'.\n");
-			return -EINVAL;
+			if (sel_option(&x->sel, c, optarg))
+				return -EINVAL;
+			break;
 		}
 	}
 	if (!x->out) {
@@ -840,9 +861,7 @@ static void raise_nofile(void)
 
 static int run(struct extract *x)
 {
-	char sha[SHA256_HEX_LEN];
-	bool have_sha = false;
-	struct stat st;
+	char sha[SHA256_HEX_LEN] = "";
 
 	plan(x);
 	log_start(x);
@@ -860,10 +879,9 @@ static int run(struct extract *x)
 	}
 	pcap_dump_close(x->dumper);
 	x->dumper = NULL;
-	/* The SHA-256 of what was written, when it is a file to keep. */
-	if (strcmp(x->out, "-") && !stat(x->out, &st) && S_ISREG(st.st_mode))
-		have_sha = !chunk_sha256(x->out, false, sha);
-	log_end(x, have_sha ? sha : NULL);
+	if (x->digest)
+		digest_final_hex(x->digest, sha);
+	log_end(x, sha[0] ? sha : NULL);
 	for (size_t i = 0; i < x->njobs; i++)
 		if (x->jobs[i].broken)
 			return EXIT_USAGE;
@@ -890,6 +908,7 @@ int main(int argc, char **argv)
 	free(x.jobs);
 	free(x.heap);
 	dedup_free(x.dd);
+	digest_free(x.digest);
 	if (x.dumper)
 		pcap_dump_close(x.dumper);
 	if (x.dead)

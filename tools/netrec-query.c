@@ -8,17 +8,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "idxread.h"
 #include "select.h"
 #include "table.h"
 #include "tool.h"
 #include "verify.h"
-
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "?"
-#endif
 
 enum mode { M_FLOWS, M_DNS, M_CHUNKS, M_SUMMARY };
 
@@ -113,13 +108,8 @@ struct mflow {
 
 static void merge_names(struct mflow *m, const struct idx_flow *f)
 {
-	size_t i, k;
-
-	for (i = 0; i < f->nnames; i++) {
-		for (k = 0; k < m->nnames; k++)
-			if (!strcasecmp(m->names[k], f->names[i]))
-				break;
-		if (k < m->nnames)
+	for (size_t i = 0; i < f->nnames; i++) {
+		if (str_in_nocase(m->names, m->nnames, f->names[i]))
 			continue;
 		xgrow((void **)&m->names, &m->ncap, m->nnames + 1,
 		      sizeof(*m->names));
@@ -288,23 +278,6 @@ static void flow_json(const struct mflow *m)
 	json_decref(o);
 }
 
-static char *join(const char *const *v, size_t n, const char *sep)
-{
-	size_t len = 1, i;
-	char *s;
-
-	for (i = 0; i < n; i++)
-		len += strlen(v[i]) + strlen(sep);
-	s = xmalloc(len);
-	s[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, v[i]);
-	}
-	return s;
-}
-
 static const char *container_of(const char *name, const char *id)
 {
 	static char shortid[13];
@@ -337,7 +310,7 @@ static void flow_row(struct table *tb, const struct mflow *m)
 		 (unsigned long long)(m->ip_bytes[0] + m->ip_bytes[1]));
 	if (t->at.has_pid)
 		snprintf(pid, sizeof(pid), "%u", t->at.pid);
-	names = m->nnames ? join(m->names, m->nnames, ",") : NULL;
+	names = m->nnames ? str_join(m->names, m->nnames, ",") : NULL;
 	table_add(tb, (const char *[]){
 			      first, dur, t->proto_name, orig, resp,
 			      t->conn_state, pkts, bytes, pid, t->comm,
@@ -398,9 +371,9 @@ static void dns_row(struct table *tb, const struct idx_dns *d)
 		     true);
 	if (d->at.has_pid)
 		snprintf(pid, sizeof(pid), "%u", d->at.pid);
-	ans = d->nanswers
-		      ? join((const char *const *)d->answers, d->nanswers, ",")
-		      : NULL;
+	ans = d->nanswers ? str_join((const char *const *)d->answers,
+				     d->nanswers, ",")
+			  : NULL;
 	table_add(tb, (const char *[]){ ts, cli, srv,
 					d->response ? "response" : "query",
 					d->query, d->qtype, d->rcode, ans, pid,
@@ -778,15 +751,7 @@ static void verify_all(struct query *q)
 			  "the SHA-256 in its index");
 }
 
-enum {
-	OPT_FLOWS = 256,
-	OPT_DNS,
-	OPT_CHUNKS,
-	OPT_SUMMARY,
-	OPT_SINCE,
-	OPT_UNTIL,
-	OPT_VERIFY
-};
+enum { OPT_FLOWS = OPT_TOOL, OPT_DNS, OPT_CHUNKS, OPT_SUMMARY, OPT_VERIFY };
 
 static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'r' },
@@ -811,9 +776,6 @@ static int parse_args(struct query *q, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "r:jHqhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r':
-			q->sel.dir = optarg;
-			break;
 		case OPT_FLOWS:
 		case OPT_DNS:
 		case OPT_CHUNKS:
@@ -826,26 +788,16 @@ static int parse_args(struct query *q, int argc, char **argv)
 		case 'H':
 			q->header = false;
 			break;
-		case OPT_SINCE:
-		case OPT_UNTIL:
-			if (sel_time(&q->sel, optarg, c == OPT_UNTIL))
-				return -EINVAL;
-			break;
 		case OPT_VERIFY:
 			q->verify = true;
-			break;
-		case 'q':
-			tool_quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_FOUND);
-		case 'V':
-			printf("netrec-query %s\n", PACKAGE_VERSION);
-			exit(EXIT_FOUND);
 		default:
-			fprintf(stderr, "Try 'netrec-query --help'.\n");
-			return -EINVAL;
+			if (sel_option(&q->sel, c, optarg))
+				return -EINVAL;
+			break;
 		}
 	}
 	return sel_expr(&q->sel, argc - optind, argv + optind);
@@ -858,7 +810,10 @@ int main(int argc, char **argv)
 
 	tool_name = "netrec-query";
 	sel_init(&q.sel);
-	if (parse_args(&q, argc, argv) || sel_load(&q.sel, q.json)) {
+	/* Only flows and DNS messages are printed from their lines. */
+	if (parse_args(&q, argc, argv) ||
+	    sel_load(&q.sel,
+		     q.json && (q.mode == M_FLOWS || q.mode == M_DNS))) {
 		sel_free(&q.sel);
 		return EXIT_USAGE;
 	}

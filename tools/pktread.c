@@ -31,7 +31,6 @@ struct pkt_src {
 	enum fmt fmt;
 	bool swap; /* the file's byte order is not ours */
 	bool nano; /* pcap: nanosecond timestamps */
-	uint32_t snaplen;
 	uint64_t data_start;
 	/* pcapng: nanoseconds per tick of each interface (0: unknown). */
 	uint64_t tick[MAX_IFACES];
@@ -131,7 +130,6 @@ static int pcap_header(struct pkt_src *s, const uint8_t *h)
 	}
 	s->fmt = F_PCAP;
 	s->nano = get32(s, h) == 0xa1b23c4d;
-	s->snaplen = get32(s, h + 16);
 	s->data_start = PCAP_HDR;
 	return get32(s, h + 20) == 0 ? 0 : -EPROTONOSUPPORT;
 }
@@ -177,8 +175,6 @@ static int idb(struct pkt_src *s, const uint8_t *b, uint32_t blen)
 	if (s->nifaces < MAX_IFACES)
 		s->tick[s->nifaces] = idb_tick(s, b + 16, blen - 20);
 	s->nifaces++;
-	if (!s->snaplen)
-		s->snaplen = get32(s, b + 12);
 	return 0;
 }
 
@@ -259,16 +255,6 @@ void pkt_src_close(struct pkt_src *s)
 		close(s->fd);
 	free(s->buf);
 	free(s);
-}
-
-uint64_t pkt_src_data_start(const struct pkt_src *s)
-{
-	return s->data_start;
-}
-
-uint32_t pkt_src_snaplen(const struct pkt_src *s)
-{
-	return s->snaplen;
 }
 
 void pkt_src_seek(struct pkt_src *s, uint64_t off)

@@ -29,10 +29,6 @@ struct pkt_rec {
  */
 int pkt_src_open(struct pkt_src **out, const char *path, bool compressed);
 void pkt_src_close(struct pkt_src *s);
-/* Where the first record can start (after the headers). */
-uint64_t pkt_src_data_start(const struct pkt_src *s);
-/* The snapshot length the file declares. */
-uint32_t pkt_src_snaplen(const struct pkt_src *s);
 
 /* Read records from @off on: the next pkt_src_next() starts there. */
 void pkt_src_seek(struct pkt_src *s, uint64_t off);

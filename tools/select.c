@@ -8,6 +8,10 @@
 #include "timearg.h"
 #include "tool.h"
 
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "?"
+#endif
+
 void sel_init(struct selection *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -30,6 +34,27 @@ int sel_time(struct selection *s, const char *arg, bool until)
 	else
 		s->since = t;
 	return 0;
+}
+
+int sel_option(struct selection *s, int c, const char *arg)
+{
+	switch (c) {
+	case 'r':
+		s->dir = arg;
+		return 0;
+	case OPT_SINCE:
+	case OPT_UNTIL:
+		return sel_time(s, arg, c == OPT_UNTIL);
+	case 'q':
+		tool_quiet = true;
+		return 0;
+	case 'V':
+		printf("%s %s\n", tool_name, PACKAGE_VERSION);
+		exit(EXIT_FOUND);
+	default:
+		fprintf(stderr, "Try '%s --help'.\n", tool_name);
+		return -EINVAL;
+	}
 }
 
 int sel_expr(struct selection *s, int argc, char **argv)

@@ -2,6 +2,7 @@
 #ifndef NR_SELECT_H
 #define NR_SELECT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "expr.h"
@@ -14,6 +15,9 @@
  */
 #define DEFAULT_DIR "netrec-out"
 
+/* getopt_long() codes of --since and --until; each tool's own follow. */
+enum { OPT_SINCE = 256, OPT_UNTIL, OPT_TOOL };
+
 struct selection {
 	const char *dir;
 	int64_t since, until; /* [since, until) */
@@ -25,6 +29,12 @@ struct selection {
 void sel_init(struct selection *s);
 /* --since (@until false) or --until: 0, or -EINVAL (reported). */
 int sel_time(struct selection *s, const char *arg, bool until);
+/*
+ * The options both tools take (-r, --since, --until, -q, -V), and what
+ * neither knows (getopt_long()'s '?').  0, or -EINVAL (reported); -V
+ * exits.
+ */
+int sel_option(struct selection *s, int c, const char *arg);
 /* The expression from the words left on the command line. */
 int sel_expr(struct selection *s, int argc, char **argv);
 /*

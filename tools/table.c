@@ -46,11 +46,6 @@ void table_add(struct table *t, const char *const *cells)
 	put_row(t, cells);
 }
 
-size_t table_rows(const struct table *t)
-{
-	return t->nrows - 1;
-}
-
 static void pad(FILE *f, size_t n)
 {
 	while (n--)

@@ -17,7 +17,6 @@ struct table;
 struct table *table_new(const char *align, const char *const *headers);
 /* One row: as many cells as columns; NULL prints as "-". */
 void table_add(struct table *t, const char *const *cells);
-size_t table_rows(const struct table *t);
 void table_print(const struct table *t, FILE *f, bool header);
 void table_free(struct table *t);
 

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "hashtab.h"
 #include "tool.h"
+#include "units.h"
 
 const char *tool_name = "netrec-tool";
 bool tool_quiet;
@@ -59,7 +61,7 @@ void tool_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void oom(void)
+void oom(void)
 {
 	tool_err("out of memory");
 	exit(EXIT_USAGE);
@@ -153,6 +155,35 @@ void time_str(int64_t ns, char *buf, size_t len)
 		 tm.tm_min, tm.tm_sec, us);
 }
 
+char *str_join(const char *const *v, size_t n, const char *sep)
+{
+	size_t len = 1, seplen = strlen(sep), k, i;
+	char *s, *p;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + seplen;
+	s = p = xmalloc(len);
+	for (i = 0; i < n; i++) {
+		if (i) {
+			memcpy(p, sep, seplen);
+			p += seplen;
+		}
+		k = strlen(v[i]);
+		memcpy(p, v[i], k);
+		p += k;
+	}
+	*p = '\0';
+	return s;
+}
+
+bool str_in_nocase(const char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(v[i], s))
+			return true;
+	return false;
+}
+
 /* Bytes of the UTF-8 sequence at @s that must be escaped (0: none). */
 static size_t unsafe_len(const unsigned char *s)
 {
@@ -203,51 +234,20 @@ size_t str_width(const char *s)
 
 int parse_ulong(const char *s, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (!*s)
+	if (!parse_digits(s, strlen(s), &v) || v > max)
 		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (*s - '0');
-	}
 	*out = v;
 	return 0;
 }
 
 int parse_bytes(const char *s, uint64_t *out)
 {
-	size_t n = strlen(s);
-	uint64_t v, unit = 1;
-	char num[32];
-	int err;
-
-	if (!n || n >= sizeof(num))
+	/* Longer ones (zeros before the digits) were always refused. */
+	if (strlen(s) >= 32)
 		return -EINVAL;
-	switch (s[n - 1]) {
-	case 'k':
-	case 'K':
-		unit = 1ULL << 10;
-		break;
-	case 'm':
-	case 'M':
-		unit = 1ULL << 20;
-		break;
-	case 'g':
-	case 'G':
-		unit = 1ULL << 30;
-		break;
-	}
-	memcpy(num, s, n);
-	num[unit == 1 ? n : n - 1] = '\0';
-	err = parse_ulong(num, UINT64_MAX / unit, &v);
-	if (err)
-		return err;
-	*out = v * unit;
-	return 0;
+	return parse_size_unit(s, 1, out);
 }
 
 struct strmap_entry {

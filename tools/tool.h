@@ -27,6 +27,8 @@ void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational; dropped with -q. */
 void tool_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Says "out of memory" and exits with EXIT_USAGE. */
+void oom(void) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
@@ -34,6 +36,10 @@ void *xrealloc(void *p, size_t n);
 void xgrow(void **p, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The @n strings of @v with @sep between them (a new string). */
+char *str_join(const char *const *v, size_t n, const char *sep);
+/* Does @v (of @n) hold @s, case aside (names are case-insensitive)? */
+bool str_in_nocase(const char *const *v, size_t n, const char *s);
 
 #define NS_PER_SEC 1000000000LL
 #define TIME_STR_LEN 40
@@ -83,9 +89,12 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 void arena_free(struct arena *a);
 
-/* A size: digits, then optionally k, m or g (KiB, MiB, GiB). */
+/*
+ * A size: digits, then optionally k, m or g (KiB, MiB, GiB).  0 or
+ * -EINVAL.
+ */
 int parse_bytes(const char *s, uint64_t *out);
-/* A non-negative decimal number that fits @max. */
+/* A non-negative decimal number that fits @max.  0 or -EINVAL. */
 int parse_ulong(const char *s, uint64_t max, uint64_t *out);
 
 #endif

@@ -7,47 +7,33 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "fileio.h"
 #include "tool.h"
 #include "verify.h"
 
 #define BUF_SIZE (1 << 20)
 
-static int hash_plain(int fd, struct digest *d, uint8_t *buf)
-{
-	ssize_t n;
-
-	while ((n = read(fd, buf, BUF_SIZE)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		digest_update(d, buf, n);
-	}
-	return 0;
-}
-
 /* Every frame, skippable ones (the seek table) skipped, as zstd -dc. */
-static int hash_zstd(int fd, struct digest *d, uint8_t *buf)
+static int hash_zstd(int fd, char hex[SHA256_HEX_LEN])
 {
 	size_t out_cap = ZSTD_DStreamOutSize(), r = 0;
-	uint8_t *out = xmalloc(out_cap);
+	uint8_t *buf = xmalloc(BUF_SIZE), *out = xmalloc(out_cap);
+	struct digest *d = digest_sha256_new();
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	ZSTD_inBuffer ib = { buf, 0, 0 };
 	int err = 0;
 	ssize_t n;
 
-	if (!ds) {
-		free(out);
-		return -ENOMEM;
+	if (!d || !ds) {
+		err = -ENOMEM;
+		goto out;
 	}
 	ZSTD_initDStream(ds);
 	for (;;) {
 		if (ib.pos == ib.size) {
-			n = read(fd, buf, BUF_SIZE);
-			if (n < 0 && errno == EINTR)
-				continue;
+			n = read_retry(fd, buf, BUF_SIZE);
 			if (n < 0) {
-				err = -errno;
+				err = n;
 				break;
 			}
 			if (!n) {
@@ -66,35 +52,29 @@ static int hash_zstd(int fd, struct digest *d, uint8_t *buf)
 		}
 		digest_update(d, out, ob.pos);
 	}
+	if (!err) {
+		digest_final_hex(d, hex);
+		err = hex[0] ? 0 : -ENOMEM; /* as digest_fd() says it */
+	}
+out:
 	ZSTD_freeDStream(ds);
+	digest_free(d);
 	free(out);
+	free(buf);
 	return err;
 }
 
 int chunk_sha256(const char *path, bool compressed, char hex[SHA256_HEX_LEN])
 {
-	uint8_t *buf = xmalloc(BUF_SIZE);
-	struct digest *d = digest_sha256_new();
 	int fd, err;
 
 	hex[0] = '\0';
-	if (!d) {
-		free(buf);
-		return -ENOMEM;
-	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
+	if (fd < 0)
+		return -errno;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	err = compressed ? hash_zstd(fd, d, buf) : hash_plain(fd, d, buf);
+	err = compressed ? hash_zstd(fd, hex) : digest_fd(fd, hex);
 	close(fd);
-	if (!err)
-		digest_final_hex(d, hex);
-out:
-	digest_free(d);
-	free(buf);
 	return err;
 }
 
