@@ -27,9 +27,8 @@ struct capture {
 	struct bpf_link *sock_create, *send, *recv, *exec;
 	const struct cgroup_root *root;
 	int ncpus;
-	/* Staged packets: the stages map, read-only, to see which hold any. */
-	const __u8 *stages;
-	size_t stage_size, stages_len;
+	/* The stages map, one per CPU, read-only: to see which hold packets. */
+	const struct nr_stage *stages;
 };
 
 static bool has_cap(const __u32 eff[2], int cap)
@@ -204,6 +203,21 @@ static int flush_cpu(const struct capture *c, int cpu)
 	return opts.retval ? -EAGAIN : 0;
 }
 
+/* An array map lays out 8-byte aligned values: the mmap is an array. */
+_Static_assert(sizeof(struct nr_stage) % 8 == 0, "stage size");
+
+static size_t stages_len(const struct capture *c)
+{
+	return sizeof(*c->stages) * c->ncpus;
+}
+
+static void stop_staging(struct capture *c)
+{
+	if (c->stages)
+		munmap((void *)c->stages, stages_len(c));
+	c->stages = NULL;
+}
+
 /*
  * Stage packets only once every CPU's stage has been flushed on demand:
  * a kernel that cannot run the flush program on a chosen CPU would leave
@@ -211,16 +225,13 @@ static int flush_cpu(const struct capture *c, int cpu)
  */
 static void start_staging(struct capture *c)
 {
-	struct bpf_map *map = c->skel->maps.stages;
 	void *p;
 	int err = 0;
 
 	if (!bpf_program__autoload(c->skel->progs.netrec_flush))
 		return;
-	c->stage_size = bpf_map__value_size(map);
-	c->stages_len = c->stage_size * c->ncpus;
-	p = mmap(NULL, c->stages_len, PROT_READ, MAP_SHARED, bpf_map__fd(map),
-		 0);
+	p = mmap(NULL, stages_len(c), PROT_READ, MAP_SHARED,
+		 bpf_map__fd(c->skel->maps.stages), 0);
 	if (p == MAP_FAILED) {
 		err = -errno;
 		goto fail;
@@ -238,9 +249,7 @@ fail:
 	pr_debug(
 		"cannot flush staged packets on demand (%s): every packet goes to the perf buffer alone",
 		strerror(-err));
-	if (c->stages)
-		munmap((void *)c->stages, c->stages_len);
-	c->stages = NULL;
+	stop_staging(c);
 }
 
 int capture_flush(const struct capture *c)
@@ -250,11 +259,8 @@ int capture_flush(const struct capture *c)
 	if (!c->stages)
 		return 0;
 	for (int cpu = 0; cpu < c->ncpus; cpu++) {
-		const struct nr_stage *st =
-			(const void *)(c->stages + cpu * c->stage_size);
-
 		/* A peek, not a promise: the flush program decides. */
-		if (!__atomic_load_n(&st->used, __ATOMIC_RELAXED))
+		if (!__atomic_load_n(&c->stages[cpu].used, __ATOMIC_RELAXED))
 			continue;
 		e = flush_cpu(c, cpu);
 		if (e && !err)
@@ -385,8 +391,7 @@ void capture_close(struct capture *c)
 	if (!c)
 		return;
 	capture_detach_packets(c);
-	if (c->stages)
-		munmap((void *)c->stages, c->stages_len);
+	stop_staging(c);
 	bpf_link__destroy(c->send);
 	bpf_link__destroy(c->recv);
 	bpf_link__destroy(c->exec);
