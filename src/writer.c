@@ -236,7 +236,6 @@ static int write_record(struct writer *w, struct qrec *qr)
 	struct outfile *f;
 	int err;
 
-	w->perf_lost += qr->lost_before;
 	if (r->ts_ns < w->last_ts)
 		counter_add(&w->out_of_order, 1);
 	else
@@ -267,6 +266,8 @@ static int write_record(struct writer *w, struct qrec *qr)
 	err = f ? filecache_write(w->fc, f, &pkt, w->now, &pos) : -ENOMEM;
 	if (err && retryable(err))
 		return err;
+	/* Counted once, not again each time a full disk sends it back. */
+	w->perf_lost += qr->lost_before;
 	if (err) {
 		counter_add(&w->write_errors, 1);
 		return 0;
