@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,34 +12,30 @@
 #include "outdir.h"
 #include "safeopen.h"
 
-struct subs {
-	char **v;
-	size_t n, cap;
-};
-
-static int add_sub(struct subs *s, const char *name)
+int outdir_paths_add(struct outdir_paths *p, const char *sub, const char *name)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		char **v = realloc(s->v, cap * sizeof(*v));
+	char *s;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		char **v = realloc(p->v, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
+		p->v = v;
+		p->cap = cap;
 	}
-	s->v[s->n] = strdup(name);
-	if (!s->v[s->n])
+	if (sub ? asprintf(&s, "%s/%s", sub, name) < 0 : !(s = strdup(name)))
 		return -ENOMEM;
-	s->n++;
+	p->v[p->n++] = s;
 	return 0;
 }
 
-static void free_subs(struct subs *s)
+void outdir_paths_free(struct outdir_paths *p)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
 }
 
 /* Whether an entry is a subdirectory decides whether to descend into it. */
@@ -54,8 +51,8 @@ static int entry_type(int fd, const struct dirent *e)
 }
 
 /* @sub (NULL: @dirfd itself, whose subdirectories go in @subs). */
-static int list(int dirfd, const char *sub, struct subs *subs, outdir_fn fn,
-		void *arg)
+static int list(int dirfd, const char *sub, struct outdir_paths *subs,
+		outdir_fn fn, void *arg)
 {
 	struct dirent *e;
 	int fd, type, err = 0;
@@ -82,7 +79,7 @@ static int list(int dirfd, const char *sub, struct subs *subs, outdir_fn fn,
 		type = sub ? e->d_type : entry_type(fd, e);
 		err = fn(fd, sub, e->d_name, type, arg);
 		if (!err && !sub && type == DT_DIR)
-			err = add_sub(subs, e->d_name);
+			err = outdir_paths_add(subs, NULL, e->d_name);
 		if (err)
 			break;
 	}
@@ -92,7 +89,7 @@ static int list(int dirfd, const char *sub, struct subs *subs, outdir_fn fn,
 
 int outdir_walk(int dirfd, const char *what, outdir_fn fn, void *arg)
 {
-	struct subs subs = { 0 };
+	struct outdir_paths subs = { 0 };
 	int err;
 
 	err = list(dirfd, NULL, &subs, fn, arg);
@@ -105,7 +102,7 @@ int outdir_walk(int dirfd, const char *what, outdir_fn fn, void *arg)
 			pr_warn("cannot look for %s in %s: %s", what, subs.v[i],
 				strerror(-e));
 	}
-	free_subs(&subs);
+	outdir_paths_free(&subs);
 	if (err == OUTDIR_STOP)
 		return 0;
 	if (err && what)

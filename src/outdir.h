@@ -8,6 +8,18 @@
  * look for files in it all walk it the same way.
  */
 
+#include <stddef.h>
+
+/* Relative paths ("name" or "sub/name") noted during a walk. */
+struct outdir_paths {
+	char **v;
+	size_t n, cap;
+};
+
+/* Returns 0 or -ENOMEM. */
+int outdir_paths_add(struct outdir_paths *p, const char *sub, const char *name);
+void outdir_paths_free(struct outdir_paths *p);
+
 /* What an outdir_fn returns to end the walk early, and not as a failure. */
 #define OUTDIR_STOP 1
 

@@ -124,11 +124,6 @@ static void process(struct postproc *pp, const char *relpath)
 
 #define ZST_PART ".zst.part"
 
-struct leftovers {
-	char **v;
-	size_t n, cap;
-};
-
 /*
  * Note each X.zst.part.  The writer makes no hidden names: hidden files
  * and directories are passed over.
@@ -137,8 +132,6 @@ static int note_leftover(int fd, const char *sub, const char *name, int type,
 			 void *arg)
 {
 	size_t n = strlen(name), sl = strlen(ZST_PART);
-	struct leftovers *l = arg;
-	char *rel;
 
 	(void)fd;
 	if (name[0] == '.' || (sub && sub[0] == '.'))
@@ -146,20 +139,7 @@ static int note_leftover(int fd, const char *sub, const char *name, int type,
 	if ((!sub && type == DT_DIR) || n <= sl ||
 	    strcmp(name + n - sl, ZST_PART))
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		char **v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	if (sub ? asprintf(&rel, "%s/%s", sub, name) < 0
-		: !(rel = strdup(name)))
-		return -ENOMEM;
-	l->v[l->n++] = rel;
-	return 0;
+	return outdir_paths_add(arg, sub, name);
 }
 
 static void remove_leftover(int dirfd, const char *part)
@@ -195,15 +175,13 @@ static void resume_one(struct postproc *pp, const char *part)
  */
 static void resume(struct postproc *pp)
 {
-	struct leftovers l = { 0 };
+	struct outdir_paths l = { 0 };
 
 	/* Best effort: what could not be listed waits for the next start. */
 	outdir_walk(pp->cfg.dirfd, NULL, note_leftover, &l);
-	for (size_t i = 0; i < l.n; i++) {
+	for (size_t i = 0; i < l.n; i++)
 		resume_one(pp, l.v[i]);
-		free(l.v[i]);
-	}
-	free(l.v);
+	outdir_paths_free(&l);
 }
 
 static void *postproc_main(void *arg)

@@ -293,37 +293,6 @@ static void finish_orphan_index(int dirfd, const char *rel)
 		pr_info("finished index %s", rel);
 }
 
-struct list {
-	char **v;
-	size_t n, cap;
-};
-
-static int list_add(struct list *l, const char *sub, const char *name)
-{
-	char *s;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		char **v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	if (sub ? asprintf(&s, "%s/%s", sub, name) < 0 : !(s = strdup(name)))
-		return -ENOMEM;
-	l->v[l->n++] = s;
-	return 0;
-}
-
-static void list_free(struct list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -346,13 +315,13 @@ static int note_part(int fd, const char *sub, const char *name, int type,
 	if (type == DT_UNKNOWN &&
 	    !fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode))
 		return 0;
-	return list_add(arg, sub, name);
+	return outdir_paths_add(arg, sub, name);
 }
 
 int recover_dir(int dirfd, void (*finished)(void *arg, const char *relpath),
 		void *arg)
 {
-	struct list parts = { 0 };
+	struct outdir_paths parts = { 0 };
 	char final[PATH_MAX];
 	uint64_t packets;
 	int err, done = 0;
@@ -378,6 +347,6 @@ int recover_dir(int dirfd, void (*finished)(void *arg, const char *relpath),
 		if (index_part(parts.v[i]))
 			finish_orphan_index(dirfd, parts.v[i]);
 out:
-	list_free(&parts);
+	outdir_paths_free(&parts);
 	return err ? err : done;
 }
