@@ -264,18 +264,14 @@ static __always_inline void flush_stage(void *ctx, struct nr_stage *st,
 }
 
 /* Copy the packet into this CPU's stage; false: send it out alone. */
-static __always_inline bool stage(struct __sk_buff *skb,
+static __always_inline bool stage(struct __sk_buff *skb, struct nr_stage *st,
 				  const struct nr_record *r, __u32 cap,
 				  struct nr_counters *c)
 {
-	__u32 cpu = bpf_get_smp_processor_id(), need, off, len;
 	struct nr_record *dst;
-	struct nr_stage *st;
+	__u32 need, off, len;
 
-	if (!stage_packets || cap >= NR_STAGE_CAP_MAX)
-		return false;
-	st = bpf_map_lookup_elem(&stages, &cpu);
-	if (!st)
+	if (!st || !stage_packets || cap >= NR_STAGE_CAP_MAX)
 		return false;
 	/*
 	 * Held: this program interrupted (or, on a preemptible kernel,
@@ -307,7 +303,8 @@ static __always_inline bool stage(struct __sk_buff *skb,
 	return true;
 }
 
-static __always_inline void record(struct __sk_buff *skb, __u8 dir)
+static __always_inline void record(struct __sk_buff *skb, struct nr_stage *st,
+				   __u8 dir)
 {
 	struct nr_record r = {};
 	struct nr_counters *c;
@@ -362,7 +359,7 @@ static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 	r.cookie = bpf_get_socket_cookie(skb);
 	r.cgroup_id = bpf_skb_cgroup_id(skb);
 
-	if (stage(skb, &r, cap, c))
+	if (stage(skb, st, &r, cap, c))
 		return;
 	/* Recorded is seen - failed - filtered: one locked add fewer. */
 	if (bpf_perf_event_output(skb, &events, BPF_F_CURRENT_CPU | (cap << 32),
@@ -370,18 +367,39 @@ static __always_inline void record(struct __sk_buff *skb, __u8 dir)
 		__sync_fetch_and_add(&c->v[NR_CNT_OUTPUT_FAIL], 1);
 }
 
+/*
+ * Counted in st->inflight for user space's sake (see netrec.h).  Atomic:
+ * an interrupt's program can come in between; the decrement fetches so
+ * it orders the hand-over before it on every architecture.
+ */
+static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct nr_stage *st = bpf_map_lookup_elem(&stages, &cpu);
+	__u64 was;
+
+	/* Never NULL (the loader sized the map to the CPUs): the verifier. */
+	if (st)
+		__sync_fetch_and_add(&st->inflight, 1);
+	record(skb, st, dir);
+	if (!st)
+		return;
+	was = __sync_fetch_and_sub(&st->inflight, 1);
+	barrier_var(was);
+}
+
 /* Never drop or alter traffic: both programs always return 1. */
 SEC("cgroup_skb/ingress")
 int netrec_ingress(struct __sk_buff *skb)
 {
-	record(skb, NR_DIR_IN);
+	capture(skb, NR_DIR_IN);
 	return 1;
 }
 
 SEC("cgroup_skb/egress")
 int netrec_egress(struct __sk_buff *skb)
 {
-	record(skb, NR_DIR_OUT);
+	capture(skb, NR_DIR_OUT);
 	return 1;
 }
 

@@ -93,6 +93,14 @@ struct nr_stage {
 	__u32 used;  /* bytes of buf holding entries */
 	__u32 count; /* entries in buf */
 	__u64 busy; /* a program on this CPU is using buf (64 bits: BPF xchg) */
+	/*
+	 * Packet programs running on this CPU, counted from before they
+	 * stamp a packet until it is in the stage or the perf buffer.  A
+	 * moment when it reads 0 is one before which every packet of this
+	 * CPU has been handed over, whatever stalled the CPU in between (a
+	 * hypervisor can take a vCPU away for milliseconds).
+	 */
+	__u64 inflight;
 	/* Room past NR_STAGE_BYTES lets the verifier bound the copy. */
 	__u8 buf[NR_STAGE_BYTES + sizeof(struct nr_record) + NR_STAGE_CAP_MAX];
 };

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "capture.h"
+#include "clock.h"
 #include "log.h"
 #include "netrec.skel.h"
 
@@ -27,9 +28,26 @@ struct capture {
 	struct bpf_link *sock_create, *send, *recv, *exec;
 	const struct cgroup_root *root;
 	int ncpus;
-	/* The stages map, one per CPU, read-only: to see which hold packets. */
+	/*
+	 * The stages map, one per CPU, read-only: to see which hold packets
+	 * and which are running a packet program.  NULL: not mapped.
+	 */
 	const struct nr_stage *stages;
+	bool staging;
+	uint64_t *quiet; /* per CPU: when it was last seen with none running */
 };
+
+/*
+ * How many times to look at a CPU for a moment between two of its
+ * programs (each runs for a microsecond or so) before making do with the
+ * last such moment seen.
+ */
+#define QUIET_TRIES 64
+/*
+ * Without the map to look at, a guess: a program hands its packet over
+ * microseconds after stamping it, unless its CPU is taken away.
+ */
+#define SETTLE_SLACK_NS (5ULL * 1000000)
 
 static bool has_cap(const __u32 eff[2], int cap)
 {
@@ -211,11 +229,32 @@ static size_t stages_len(const struct capture *c)
 	return sizeof(*c->stages) * c->ncpus;
 }
 
-static void stop_staging(struct capture *c)
+static void unmap_stages(struct capture *c)
 {
 	if (c->stages)
 		munmap((void *)c->stages, stages_len(c));
 	c->stages = NULL;
+	c->staging = false;
+	free(c->quiet);
+	c->quiet = NULL;
+}
+
+static int map_stages(struct capture *c)
+{
+	void *p;
+
+	c->quiet = calloc(c->ncpus, sizeof(*c->quiet));
+	if (!c->quiet)
+		return -ENOMEM;
+	p = mmap(NULL, stages_len(c), PROT_READ, MAP_SHARED,
+		 bpf_map__fd(c->skel->maps.stages), 0);
+	if (p == MAP_FAILED) {
+		free(c->quiet);
+		c->quiet = NULL;
+		return -errno;
+	}
+	c->stages = p;
+	return 0;
 }
 
 /*
@@ -225,40 +264,66 @@ static void stop_staging(struct capture *c)
  */
 static void start_staging(struct capture *c)
 {
-	void *p;
-	int err = 0;
+	int err = map_stages(c);
 
+	if (err) {
+		pr_debug(
+			"cannot map the stages (%s): packets go to the perf buffer alone, and are taken as complete %llu ms back",
+			strerror(-err), SETTLE_SLACK_NS / 1000000);
+		return;
+	}
 	if (!bpf_program__autoload(c->skel->progs.netrec_flush))
 		return;
-	p = mmap(NULL, stages_len(c), PROT_READ, MAP_SHARED,
-		 bpf_map__fd(c->skel->maps.stages), 0);
-	if (p == MAP_FAILED) {
-		err = -errno;
-		goto fail;
-	}
-	c->stages = p;
 	for (int cpu = 0; cpu < c->ncpus && !err; cpu++)
 		err = flush_cpu(c, cpu);
-	if (err)
-		goto fail;
+	if (err) {
+		pr_debug(
+			"cannot flush staged packets on demand (%s): every packet goes to the perf buffer alone",
+			strerror(-err));
+		return;
+	}
+	c->staging = true;
 	c->skel->bss->stage_packets = true;
 	pr_debug("batching packets under %d bytes in %d KiB per CPU",
 		 NR_STAGE_CAP_MAX, NR_STAGE_BYTES / 1024);
-	return;
-fail:
-	pr_debug(
-		"cannot flush staged packets on demand (%s): every packet goes to the perf buffer alone",
-		strerror(-err));
-	stop_staging(c);
 }
 
-int capture_flush(const struct capture *c)
+/*
+ * The latest moment this CPU was seen with no packet program running:
+ * every packet it stamped before then has been handed over.
+ */
+static uint64_t cpu_quiet(struct capture *c, int cpu)
 {
+	const __u64 *inflight = &c->stages[cpu].inflight;
+	uint64_t now;
+
+	for (int i = 0; i < QUIET_TRIES; i++) {
+		now = mono_now_ns();
+		if (!__atomic_load_n(inflight, __ATOMIC_ACQUIRE)) {
+			c->quiet[cpu] = now;
+			break;
+		}
+	}
+	return c->quiet[cpu];
+}
+
+int capture_settle(struct capture *c, uint64_t *settled)
+{
+	uint64_t upto = UINT64_MAX, q;
 	int err = 0, e;
 
-	if (!c->stages)
+	if (!c->stages) {
+		q = mono_now_ns();
+		*settled = q > SETTLE_SLACK_NS ? q - SETTLE_SLACK_NS : 0;
 		return 0;
+	}
+	/* First the moments, then the flush: it hands over what they cover. */
 	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		q = cpu_quiet(c, cpu);
+		if (q < upto)
+			upto = q;
+	}
+	for (int cpu = 0; c->staging && cpu < c->ncpus; cpu++) {
 		/* A peek, not a promise: the flush program decides. */
 		if (!__atomic_load_n(&c->stages[cpu].used, __ATOMIC_RELAXED))
 			continue;
@@ -266,6 +331,7 @@ int capture_flush(const struct capture *c)
 		if (e && !err)
 			err = e;
 	}
+	*settled = upto;
 	return err;
 }
 
@@ -391,7 +457,7 @@ void capture_close(struct capture *c)
 	if (!c)
 		return;
 	capture_detach_packets(c);
-	stop_staging(c);
+	unmap_stages(c);
 	bpf_link__destroy(c->send);
 	bpf_link__destroy(c->recv);
 	bpf_link__destroy(c->exec);

@@ -35,10 +35,12 @@ int capture_open(struct capture **out, const struct capture_config *cfg,
 int capture_events_fd(const struct capture *c);
 /*
  * Have every CPU hand its staged packets to the perf buffer (see
- * bpf/netrec.h).  Returns 0, or -EAGAIN when a CPU's stage was in use and
- * must be tried again; safe to call from the reader thread.
+ * bpf/netrec.h) and say how far the perf buffers are complete: every
+ * packet stamped (CLOCK_MONOTONIC) before *@settled is in them.  Returns
+ * 0, or -EAGAIN when a CPU's stage was in use and must be tried again (no
+ * such time this time).  For the reader thread alone.
  */
-int capture_flush(const struct capture *c);
+int capture_settle(struct capture *c, uint64_t *settled);
 int capture_attach_packets(struct capture *c);
 /* The map of last execs (struct nr_exec by tgid), or -1 if not kept. */
 int capture_execs_fd(const struct capture *c);

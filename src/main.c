@@ -163,9 +163,9 @@ static int kernel_counters(void *arg, struct nr_counters *sum)
 	return capture_counters(arg, sum);
 }
 
-static int flush_staged(void *arg)
+static int settle_capture(void *arg, uint64_t *settled)
 {
-	return capture_flush(arg);
+	return capture_settle(arg, settled);
 }
 
 static int start(struct session *s)
@@ -245,8 +245,8 @@ static int start(struct session *s)
 	err = reader_start(&s->reader,
 			   &(struct reader_source){
 				   .events_fd = capture_events_fd(s->cap),
-				   .flush = flush_staged,
-				   .flush_arg = s->cap,
+				   .settle = settle_capture,
+				   .settle_arg = s->cap,
 			   },
 			   o->buffer_kib, s->queue);
 	if (err)

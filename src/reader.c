@@ -22,11 +22,6 @@
 #define POLL_MS 10
 /* Wake the writer at least this often within a long pass. */
 #define WAKE_BATCH 4096
-/*
- * A program stamps a packet a little before its sample is in the buffer:
- * a pass that starts at t has seen every packet stamped before t - SLACK.
- */
-#define WATERMARK_SLACK_NS (5ULL * 1000000)
 
 struct reader {
 	struct perf_buffer *pb;
@@ -37,8 +32,8 @@ struct reader {
 	__u32 *lost_pending; /* per CPU, for the next sample's lost_before */
 	counter_t samples, lost, bad;
 	unsigned int unwoken; /* commits since the last queue_wake() */
-	reader_flush_fn flush;
-	void *flush_arg;
+	reader_settle_fn settle;
+	void *settle_arg;
 };
 
 struct perf_sample {
@@ -104,18 +99,16 @@ static void take_sample(struct reader *rd, int cpu, const struct perf_sample *s)
 	} while (off < s->size && s->size - off >= sizeof(struct nr_record));
 }
 
-static void put_watermark(struct reader *rd, __u64 pass_start)
+static void put_watermark(struct reader *rd, uint64_t settled)
 {
 	struct qrec *qr;
 
-	if (pass_start < WATERMARK_SLACK_NS)
-		return;
 	qr = queue_reserve(rd->q, sizeof(*qr));
 	if (!qr)
 		return;
 	memset(qr, 0, sizeof(*qr));
 	qr->cpu = QREC_WATERMARK;
-	qr->r.ts_ns = pass_start - WATERMARK_SLACK_NS;
+	qr->r.ts_ns = settled;
 	queue_commit(rd->q);
 	queue_wake(rd->q);
 	rd->unwoken = 0;
@@ -128,27 +121,31 @@ static void put_watermark(struct reader *rd, __u64 pass_start)
  */
 static void drain_all(struct reader *rd)
 {
-	__u64 start = mono_now_ns();
-	bool whole = !rd->flush || !rd->flush(rd->flush_arg);
+	uint64_t settled;
+	bool whole = !rd->settle(rd->settle_arg, &settled);
 
 	perf_buffer__consume(rd->pb);
 	if (whole)
-		put_watermark(rd, start);
+		put_watermark(rd, settled);
 }
 
 /*
  * The programs are detached, but one that started before may still be
- * staging a packet (it takes microseconds): give it time, then flush
- * until no stage is in use.
+ * running (it takes microseconds, unless its CPU is taken away): drain
+ * until everything stamped before now is in.
  */
 static void drain_last(struct reader *rd)
 {
-	for (int i = 0; rd->flush && i < 200; i++) {
+	uint64_t t = mono_now_ns(), settled;
+	int err;
+
+	for (int i = 0; i < 200; i++) {
 		usleep(5000);
-		if (rd->flush(rd->flush_arg) != -EAGAIN)
+		err = rd->settle(rd->settle_arg, &settled);
+		perf_buffer__consume(rd->pb);
+		if (!err && settled >= t)
 			break;
 	}
-	drain_all(rd);
 }
 
 static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
@@ -236,8 +233,8 @@ int reader_start(struct reader **out, const struct reader_source *src,
 	if (!rd)
 		return -ENOMEM;
 	rd->q = q;
-	rd->flush = src->flush;
-	rd->flush_arg = src->flush_arg;
+	rd->settle = src->settle;
+	rd->settle_arg = src->settle_arg;
 	rd->ncpus = libbpf_num_possible_cpus();
 	if (rd->ncpus <= 0) {
 		err = rd->ncpus ? rd->ncpus : -EINVAL;

@@ -49,15 +49,17 @@ struct reader_stats {
 size_t reader_queue_bytes(unsigned int buffer_kib);
 
 /*
- * Asks the kernel side to hand over what it holds back (staged packets):
- * 0 when it holds back nothing, -EAGAIN when it must be asked again.
+ * Asks the kernel side to hand over what it holds back (staged packets)
+ * and to say how far the perf buffers are complete: on 0, every packet
+ * stamped before *settled (CLOCK_MONOTONIC ns) is in them; -EAGAIN: ask
+ * again later.
  */
-typedef int (*reader_flush_fn)(void *arg);
+typedef int (*reader_settle_fn)(void *arg, uint64_t *settled);
 
 struct reader_source {
-	int events_fd;	       /* the perf event array map */
-	reader_flush_fn flush; /* NULL: nothing is held back */
-	void *flush_arg;
+	int events_fd; /* the perf event array map */
+	reader_settle_fn settle;
+	void *settle_arg;
 };
 
 /* @buffer_kib per CPU (0: 8 MiB, less on machines with more than 8 CPUs). */
