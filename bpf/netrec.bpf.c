@@ -297,6 +297,8 @@ static __always_inline bool stage(struct __sk_buff *skb, struct nr_stage *st,
 		st->busy = 0;
 		return false;
 	}
+	if (!st->count || r->ts_ns < st->oldest)
+		st->oldest = r->ts_ns;
 	st->used = off + need;
 	st->count++;
 	st->busy = 0;
@@ -367,25 +369,26 @@ static __always_inline void record(struct __sk_buff *skb, struct nr_stage *st,
 		__sync_fetch_and_add(&c->v[NR_CNT_OUTPUT_FAIL], 1);
 }
 
-/*
- * Counted in st->inflight for user space's sake (see netrec.h).  Atomic:
- * an interrupt's program can come in between; the decrement fetches so
- * it orders the hand-over before it on every architecture.
- */
+/* A fetching add: it orders what comes before and after it everywhere. */
+static __always_inline void count_one(__u64 *v)
+{
+	__u64 was = __sync_fetch_and_add(v, 1);
+
+	barrier_var(was);
+}
+
+/* Counted in and out for user space's sake (see netrec.h). */
 static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct nr_stage *st = bpf_map_lookup_elem(&stages, &cpu);
-	__u64 was;
 
 	/* Never NULL (the loader sized the map to the CPUs): the verifier. */
 	if (st)
-		__sync_fetch_and_add(&st->inflight, 1);
+		count_one(&st->entered);
 	record(skb, st, dir);
-	if (!st)
-		return;
-	was = __sync_fetch_and_sub(&st->inflight, 1);
-	barrier_var(was);
+	if (st)
+		count_one(&st->exited);
 }
 
 /* Never drop or alter traffic: both programs always return 1. */

@@ -94,13 +94,17 @@ struct nr_stage {
 	__u32 count; /* entries in buf */
 	__u64 busy; /* a program on this CPU is using buf (64 bits: BPF xchg) */
 	/*
-	 * Packet programs running on this CPU, counted from before they
-	 * stamp a packet until it is in the stage or the perf buffer.  A
-	 * moment when it reads 0 is one before which every packet of this
-	 * CPU has been handed over, whatever stalled the CPU in between (a
-	 * hypervisor can take a vCPU away for milliseconds).
+	 * How many packet programs have started and ended on this CPU: one
+	 * counts in before it stamps a packet, out once the packet is staged
+	 * or in the perf buffer.  User space reads both, the stage and entered
+	 * again (a sequence lock): equal counts and no entry meanwhile give a
+	 * moment when nothing was in flight and a true view of what is
+	 * staged, whatever stalled the CPU before (a hypervisor can take a
+	 * vCPU away for milliseconds) and whatever one program's perf output
+	 * hid inside another's.
 	 */
-	__u64 inflight;
+	__u64 entered, exited;
+	__u64 oldest; /* the earliest ts_ns staged; meaningful if used */
 	/* Room past NR_STAGE_BYTES lets the verifier bound the copy. */
 	__u8 buf[NR_STAGE_BYTES + sizeof(struct nr_record) + NR_STAGE_CAP_MAX];
 };

@@ -34,7 +34,7 @@ struct capture {
 	 */
 	const struct nr_stage *stages;
 	bool staging;
-	uint64_t *quiet; /* per CPU: when it was last seen with none running */
+	uint64_t *settled; /* per CPU: all stamped before is in the buffer */
 };
 
 /*
@@ -42,7 +42,7 @@ struct capture {
  * programs (each runs for a microsecond or so) before making do with the
  * last such moment seen.
  */
-#define QUIET_TRIES 64
+#define SETTLE_TRIES 64
 /*
  * Without the map to look at, a guess: a program hands its packet over
  * microseconds after stamping it, unless its CPU is taken away.
@@ -235,22 +235,22 @@ static void unmap_stages(struct capture *c)
 		munmap((void *)c->stages, stages_len(c));
 	c->stages = NULL;
 	c->staging = false;
-	free(c->quiet);
-	c->quiet = NULL;
+	free(c->settled);
+	c->settled = NULL;
 }
 
 static int map_stages(struct capture *c)
 {
 	void *p;
 
-	c->quiet = calloc(c->ncpus, sizeof(*c->quiet));
-	if (!c->quiet)
+	c->settled = calloc(c->ncpus, sizeof(*c->settled));
+	if (!c->settled)
 		return -ENOMEM;
 	p = mmap(NULL, stages_len(c), PROT_READ, MAP_SHARED,
 		 bpf_map__fd(c->skel->maps.stages), 0);
 	if (p == MAP_FAILED) {
-		free(c->quiet);
-		c->quiet = NULL;
+		free(c->settled);
+		c->settled = NULL;
 		return -errno;
 	}
 	c->stages = p;
@@ -288,48 +288,68 @@ static void start_staging(struct capture *c)
 		 NR_STAGE_CAP_MAX, NR_STAGE_BYTES / 1024);
 }
 
-/*
- * The latest moment this CPU was seen with no packet program running:
- * every packet it stamped before then has been handed over.
- */
-static uint64_t cpu_quiet(struct capture *c, int cpu)
+static __u64 load_acquire(const __u64 *p)
 {
-	const __u64 *inflight = &c->stages[cpu].inflight;
-	uint64_t now;
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
 
-	for (int i = 0; i < QUIET_TRIES; i++) {
+/*
+ * How far this CPU's packets are in the perf buffer: a moment when none
+ * of its programs was running, or the earliest packet it still stages if
+ * that is older.  Read as a sequence lock (see netrec.h); when no moment
+ * is found, the last one still holds.
+ */
+static uint64_t cpu_settled(struct capture *c, int cpu)
+{
+	const struct nr_stage *st = &c->stages[cpu];
+	uint64_t now, upto, entered;
+
+	for (int i = 0; i < SETTLE_TRIES; i++) {
 		now = mono_now_ns();
-		if (!__atomic_load_n(inflight, __ATOMIC_ACQUIRE)) {
-			c->quiet[cpu] = now;
-			break;
-		}
+		if (load_acquire(&st->exited) !=
+		    (entered = load_acquire(&st->entered)))
+			continue;
+		upto = now;
+		if (__atomic_load_n(&st->used, __ATOMIC_ACQUIRE) &&
+		    load_acquire(&st->oldest) < upto)
+			upto = load_acquire(&st->oldest);
+		if (load_acquire(&st->entered) != entered)
+			continue;
+		if (upto > c->settled[cpu])
+			c->settled[cpu] = upto;
+		break;
 	}
-	return c->quiet[cpu];
+	return c->settled[cpu];
 }
 
 int capture_settle(struct capture *c, uint64_t *settled)
 {
-	uint64_t upto = UINT64_MAX, q;
+	uint64_t upto = UINT64_MAX, t;
 	int err = 0, e;
 
 	if (!c->stages) {
-		q = mono_now_ns();
-		*settled = q > SETTLE_SLACK_NS ? q - SETTLE_SLACK_NS : 0;
+		t = mono_now_ns();
+		*settled = t > SETTLE_SLACK_NS ? t - SETTLE_SLACK_NS : 0;
 		return 0;
 	}
-	/* First the moments, then the flush: it hands over what they cover. */
-	for (int cpu = 0; cpu < c->ncpus; cpu++) {
-		q = cpu_quiet(c, cpu);
-		if (q < upto)
-			upto = q;
-	}
+	/*
+	 * Not needed for the answer (what a stage holds counts), but for it
+	 * to move on: a stage fills only as fast as packets come.
+	 */
 	for (int cpu = 0; c->staging && cpu < c->ncpus; cpu++) {
 		/* A peek, not a promise: the flush program decides. */
 		if (!__atomic_load_n(&c->stages[cpu].used, __ATOMIC_RELAXED))
 			continue;
 		e = flush_cpu(c, cpu);
-		if (e && !err)
+		if (e == -EAGAIN) /* in use for a microsecond: once more */
+			e = flush_cpu(c, cpu);
+		if (e && e != -EAGAIN && !err)
 			err = e;
+	}
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		t = cpu_settled(c, cpu);
+		if (t < upto)
+			upto = t;
 	}
 	*settled = upto;
 	return err;

@@ -37,8 +37,8 @@ int capture_events_fd(const struct capture *c);
  * Have every CPU hand its staged packets to the perf buffer (see
  * bpf/netrec.h) and say how far the perf buffers are complete: every
  * packet stamped (CLOCK_MONOTONIC) before *@settled is in them.  Returns
- * 0, or -EAGAIN when a CPU's stage was in use and must be tried again (no
- * such time this time).  For the reader thread alone.
+ * 0, or a negative errno if a flush failed (*@settled still holds).  For
+ * the reader thread alone.
  */
 int capture_settle(struct capture *c, uint64_t *settled);
 int capture_attach_packets(struct capture *c);

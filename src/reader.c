@@ -103,12 +103,15 @@ static void put_watermark(struct reader *rd, uint64_t settled)
 {
 	struct qrec *qr;
 
+	if (!settled)
+		return;
 	qr = queue_reserve(rd->q, sizeof(*qr));
 	if (!qr)
 		return;
 	memset(qr, 0, sizeof(*qr));
 	qr->cpu = QREC_WATERMARK;
-	qr->r.ts_ns = settled;
+	/* Everything stamped before settled: the writer takes <= ts_ns. */
+	qr->r.ts_ns = settled - 1;
 	queue_commit(rd->q);
 	queue_wake(rd->q);
 	rd->unwoken = 0;
@@ -116,17 +119,16 @@ static void put_watermark(struct reader *rd, uint64_t settled)
 
 /*
  * Have the kernel hand over what it stages, drain every CPU's buffer,
- * then say how far the queue is complete: not this time if a CPU's stage
- * could not be handed over.
+ * then say how far the queue is complete.  A flush that failed leaves
+ * packets staged, and the answer says so.
  */
 static void drain_all(struct reader *rd)
 {
 	uint64_t settled;
-	bool whole = !rd->settle(rd->settle_arg, &settled);
 
+	rd->settle(rd->settle_arg, &settled);
 	perf_buffer__consume(rd->pb);
-	if (whole)
-		put_watermark(rd, settled);
+	put_watermark(rd, settled);
 }
 
 /*

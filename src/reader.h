@@ -27,8 +27,8 @@ struct qrec {
 /*
  * After each pass over every perf buffer the reader queues a watermark: a
  * qrec with cpu == QREC_WATERMARK and no packet, whose r.ts_ns is a time
- * before which every packet has been queued.  The writer can release
- * everything older in time order without waiting out a fixed window.
+ * up to which (inclusive) every packet has been queued.  The writer can
+ * release all that in time order without waiting out a fixed window.
  */
 #define QREC_WATERMARK UINT32_MAX
 
@@ -50,9 +50,9 @@ size_t reader_queue_bytes(unsigned int buffer_kib);
 
 /*
  * Asks the kernel side to hand over what it holds back (staged packets)
- * and to say how far the perf buffers are complete: on 0, every packet
- * stamped before *settled (CLOCK_MONOTONIC ns) is in them; -EAGAIN: ask
- * again later.
+ * and to say how far the perf buffers are complete: every packet stamped
+ * before *settled (CLOCK_MONOTONIC ns) is in them.  0, or a negative
+ * errno if staged packets could not be handed over (*settled still holds).
  */
 typedef int (*reader_settle_fn)(void *arg, uint64_t *settled);
 

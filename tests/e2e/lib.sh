@@ -576,7 +576,8 @@ nr_count() {
 		grep -Eo '^[^0-9]?[0-9]+' | tr -dc '0-9'
 }
 
-# check_summary LOG [any]: the summary lines are there and consistent;
+# check_summary LOG [any]: the summary lines are there and consistent,
+# nothing was lost or written out of time order;
 # unless "any", some packets were recorded.
 check_summary() {
 	local rec seen lost files
@@ -591,6 +592,9 @@ check_summary() {
 	cmp_ok "${rec:-x}" '<=' "${seen:-x}" "packets recorded <= packets seen"
 	[ "${2:-}" = any ] || cmp_ok "${rec:-0}" '>' 0 "some packets were recorded"
 	is "${lost:-x}" 0 "no packets lost"
+	is "$(grep -c 'out of time order' "$1")" 0 \
+		"no packet was written out of time order" ||
+		diag "$(grep 'out of time order' "$1")"
 }
 
 # --------------------------------------------------------- pcap inspection -
