@@ -33,7 +33,6 @@ struct capture {
 	 * and which are running a packet program.  NULL: not mapped.
 	 */
 	const struct nr_stage *stages;
-	bool staging;
 	uint64_t *settled; /* per CPU: all stamped before is in the buffer */
 };
 
@@ -234,7 +233,6 @@ static void unmap_stages(struct capture *c)
 	if (c->stages)
 		munmap((void *)c->stages, stages_len(c));
 	c->stages = NULL;
-	c->staging = false;
 	free(c->settled);
 	c->settled = NULL;
 }
@@ -282,7 +280,6 @@ static void start_staging(struct capture *c)
 			strerror(-err));
 		return;
 	}
-	c->staging = true;
 	c->skel->bss->stage_packets = true;
 	pr_debug("batching packets under %d bytes in %d KiB per CPU",
 		 NR_STAGE_CAP_MAX, NR_STAGE_BYTES / 1024);
@@ -322,21 +319,15 @@ static uint64_t cpu_settled(struct capture *c, int cpu)
 	return c->settled[cpu];
 }
 
-int capture_settle(struct capture *c, uint64_t *settled)
+/*
+ * Not needed for capture_settle()'s answer (what a stage holds counts),
+ * but for it to move on: a stage fills only as fast as packets come.
+ */
+static int flush_stages(const struct capture *c)
 {
-	uint64_t upto = UINT64_MAX, t;
 	int err = 0, e;
 
-	if (!c->stages) {
-		t = mono_now_ns();
-		*settled = t > SETTLE_SLACK_NS ? t - SETTLE_SLACK_NS : 0;
-		return 0;
-	}
-	/*
-	 * Not needed for the answer (what a stage holds counts), but for it
-	 * to move on: a stage fills only as fast as packets come.
-	 */
-	for (int cpu = 0; c->staging && cpu < c->ncpus; cpu++) {
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
 		/* A peek, not a promise: the flush program decides. */
 		if (!__atomic_load_n(&c->stages[cpu].used, __ATOMIC_RELAXED))
 			continue;
@@ -346,6 +337,21 @@ int capture_settle(struct capture *c, uint64_t *settled)
 		if (e && e != -EAGAIN && !err)
 			err = e;
 	}
+	return err;
+}
+
+int capture_settle(struct capture *c, uint64_t *settled)
+{
+	uint64_t upto = UINT64_MAX, t;
+	int err = 0;
+
+	if (!c->stages) {
+		t = mono_now_ns();
+		*settled = t > SETTLE_SLACK_NS ? t - SETTLE_SLACK_NS : 0;
+		return 0;
+	}
+	if (c->skel->bss->stage_packets)
+		err = flush_stages(c);
 	for (int cpu = 0; cpu < c->ncpus; cpu++) {
 		t = cpu_settled(c, cpu);
 		if (t < upto)
