@@ -564,7 +564,8 @@ struct flow *flow_packet(struct flow_table *t, const struct flow_pkt *p,
 	else if (p->pi->payload_len)
 		add_letter(f, 'D', *side);
 	count(s, p, *side);
-	if (s->owner.known && !(p->r->flags & NR_F_INFERRED)) {
+	/* Only a packet of its own: not a lent owner, nor none (TIME_WAIT). */
+	if ((p->r->flags & (NR_F_OWNER | NR_F_INFERRED)) == NR_F_OWNER) {
 		f->owner = s->owner;
 		note_owned(t, f);
 	}
