@@ -892,7 +892,8 @@ static bool dir_match(const struct prim *pr, const struct expr_pkt *p)
 	}
 }
 
-bool expr_name_match(const char *glob, const char *name)
+/* Does @name (a DNS name) match @glob, as the name primitive does? */
+static bool expr_name_match(const char *glob, const char *name)
 {
 	char buf[1024];
 	size_t n = strlen(name);

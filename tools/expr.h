@@ -73,7 +73,4 @@ void expr_print_error(FILE *f, const char *prog, const char *text,
 /* The words of @argv joined by single spaces (a new string). */
 char *expr_join(int argc, char **argv);
 
-/* Does @name (a DNS name) match @glob, as the name primitive does? */
-bool expr_name_match(const char *glob, const char *name);
-
 #endif

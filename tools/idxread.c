@@ -21,12 +21,12 @@
 
 #include "fileio.h"
 #include "idxread.h"
+#include "index.h"
 #include "jscan.h"
 #include "packet.h"
 #include "tool.h"
 
-#define IDX_EXT ".idx.jsonl"
-#define IDX_ZST_EXT ".idx.jsonl.zst"
+#define IDX_ZST_EXT INDEX_EXT ".zst"
 /* An index bigger than this (uncompressed) is not one of ours. */
 #define IDX_MAX (1ULL << 32)
 /* Bad lines reported per file; the rest are counted. */
@@ -55,7 +55,7 @@ static bool is_chunk_name(const char *s)
 
 static bool is_index_name(const char *s)
 {
-	return ends_with(s, IDX_EXT) || ends_with(s, IDX_ZST_EXT);
+	return ends_with(s, INDEX_EXT) || ends_with(s, IDX_ZST_EXT);
 }
 
 static int walk_dir(struct walk *w, int dirfd, const char *rel);
@@ -218,7 +218,6 @@ static int load_file(const char *path, struct iobuf io[2], size_t *len)
 /* ---------------------------------------------------------------- lines -- */
 
 struct reader {
-	struct idx_set *set;
 	struct arena *arena; /* this thread's, for the records' strings */
 	struct jobj *obj;    /* the line being read */
 	const struct idx_opts *o;
@@ -704,7 +703,7 @@ static void find_chunk(struct idx_set *set, struct idx_chunk *c,
 		       const struct strmap *files)
 {
 	bool zst_first = ends_with(c->rel_idx, ".zst");
-	size_t ext = strlen(zst_first ? IDX_ZST_EXT : IDX_EXT);
+	size_t ext = strlen(zst_first ? IDX_ZST_EXT : INDEX_EXT);
 	size_t n = strlen(c->rel_idx);
 	char *base = strndup(c->rel_idx, n > ext ? n - ext : 0), *cand[2];
 
@@ -737,9 +736,7 @@ static struct idx_chunk *read_index(struct idx_set *set, const char *rel,
 				    struct arena *arena)
 {
 	struct idx_chunk *c = xcalloc(1, sizeof(*c));
-	struct reader rd = {
-		.set = set, .arena = arena, .obj = obj, .o = o, .c = c
-	};
+	struct reader rd = { .arena = arena, .obj = obj, .o = o, .c = c };
 	const char *buf;
 	size_t len = 0;
 	int err;

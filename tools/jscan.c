@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "jscan.h"
+#include "units.h"
 
 #define MAX_DEPTH 64
 
@@ -410,19 +411,9 @@ bool jstr_eq(const struct jval *v, const char *s)
 
 bool jint(const struct jval *v, uint64_t *out)
 {
-	uint64_t x = 0;
-
-	if (!v || v->type != J_NUM || !v->n)
+	if (!v || v->type != J_NUM)
 		return false;
-	for (size_t i = 0; i < v->n; i++) {
-		unsigned int d = v->p[i] - '0';
-
-		if (d > 9 || x > (UINT64_MAX - d) / 10)
-			return false;
-		x = x * 10 + d;
-	}
-	*out = x;
-	return true;
+	return parse_digits(v->p, v->n, out);
 }
 
 bool jnum(const struct jval *v, double *out)

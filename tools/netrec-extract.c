@@ -24,7 +24,6 @@
 #include "tool.h"
 #include "verify.h"
 
-#define NULL_HDR 4
 #define DEFAULT_SNAPLEN 262144
 /* Flows this close together in a chunk are read in one sweep. */
 #define RANGE_GAP (256 << 10)
@@ -111,7 +110,7 @@ struct extract {
 	pcap_dumper_t *dumper;
 	pcap_t *dead;
 	struct digest *digest; /* of the output, when it is a file to keep */
-	uint64_t written, bytes, dups;
+	uint64_t written, bytes;
 	bool limited;
 	int mismatches;
 	struct dedup *dd;
@@ -252,16 +251,17 @@ static bool cand_match(const struct cand *c, const struct pkt_rec *r,
 static bool keep(const struct job *j, const struct pkt_rec *r,
 		 const struct selection *s)
 {
+	const uint32_t lh = PCAP_NULL_HDR_LEN;
 	struct pkt_info pi;
 	struct expr_pkt p;
 	struct tuple t;
 	const struct cand *c;
 	bool ports;
 
-	if (r->ts < s->since || r->ts >= s->until || r->caplen < NULL_HDR)
+	if (r->ts < s->since || r->ts >= s->until || r->caplen < lh)
 		return false;
-	if (pkt_parse(r->data + NULL_HDR, r->caplen - NULL_HDR,
-		      r->len >= NULL_HDR ? r->len - NULL_HDR : 0, &pi))
+	if (pkt_parse(r->data + lh, r->caplen - lh,
+		      r->len >= lh ? r->len - lh : 0, &pi))
 		return false;
 	ports = pi.has_l4 && pkt_proto_has_ports(pi.proto);
 	make_tuple(&t, pi.family, pi.proto, pi.saddr, ports ? pi.sport : 0,
@@ -632,7 +632,6 @@ static void merge(struct extract *x)
 		j = heap_pop(x);
 		if (x->dd && dedup_check(x->dd, &j->pkt, j->key_id)) {
 			j->dups++;
-			x->dups++;
 		} else if (!emit(x, j)) {
 			break;
 		}
@@ -651,8 +650,7 @@ static void verify_jobs(struct extract *x)
 		struct job *j = &x->jobs[i];
 
 		j->verified = chunk_verify(j->c, got);
-		if (j->verified == VERIFY_MISMATCH ||
-		    j->verified == VERIFY_ERROR)
+		if (verify_is_failure(j->verified))
 			x->mismatches++;
 	}
 }
@@ -703,11 +701,8 @@ static void log_end(const struct extract *x, const char *out_sha)
 		  strcmp(x->out, "-") ? x->out : "standard output",
 		  out_sha ? ", sha256 " : "", out_sha ? out_sha : "",
 		  x->limited ? " (stopped at the limit)" : "");
-	if (x->mismatches)
-		tool_err("*** %d chunk(s) failed verification: their packets "
-			 "were extracted, but the evidence may have been "
-			 "altered ***",
-			 x->mismatches);
+	verify_summary(x->mismatches, "their packets were extracted, but the "
+				      "evidence may have been altered");
 }
 
 /* ---------------------------------------------------------------- main --- */

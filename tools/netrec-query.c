@@ -739,14 +739,10 @@ static void verify_all(struct query *q)
 		if (!in_range(s, s->set.chunks[i]))
 			continue;
 		q->verified[i] = chunk_verify(s->set.chunks[i], q->now[i]);
-		if (q->verified[i] == VERIFY_MISMATCH ||
-		    q->verified[i] == VERIFY_ERROR)
+		if (verify_is_failure(q->verified[i]))
 			q->verify_failed++;
 	}
-	if (q->verify_failed)
-		tool_err("*** %d chunk(s) failed verification: see above ***",
-			 q->verify_failed);
-	else
+	if (!verify_summary(q->verify_failed, "see above"))
 		tool_info("verified: no chunk in the time range differs from "
 			  "the SHA-256 in its index");
 }

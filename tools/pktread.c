@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pcapfile.h"
 #include "pktread.h"
 #include "tool.h"
 #include "zseek.h"
@@ -15,8 +16,6 @@
 #define MAX_RECORD (16 << 20)
 #define HEAD_MAX (1 << 20) /* pcapng blocks before the first packet */
 
-#define PCAP_HDR 24
-#define PCAP_REC_HDR 16
 #define BT_SHB 0x0A0D0D0A
 #define BT_IDB 1
 #define BT_EPB 6
@@ -130,7 +129,7 @@ static int pcap_header(struct pkt_src *s, const uint8_t *h)
 	}
 	s->fmt = F_PCAP;
 	s->nano = get32(s, h) == 0xa1b23c4d;
-	s->data_start = PCAP_HDR;
+	s->data_start = PCAP_FILE_HDR_LEN;
 	return get32(s, h + 20) == 0 ? 0 : -EPROTONOSUPPORT;
 }
 
@@ -229,7 +228,7 @@ int pkt_src_open(struct pkt_src **out, const char *path, bool compressed)
 	}
 	if (compressed && (err = zseek_open(&s->z, s->fd)))
 		goto fail;
-	h = need(s, 0, PCAP_HDR, &err);
+	h = need(s, 0, PCAP_FILE_HDR_LEN, &err);
 	if (!h) {
 		err = err ? err : -EBADMSG;
 		goto fail;
@@ -268,7 +267,7 @@ static int next_pcap(struct pkt_src *s, struct pkt_rec *r)
 	uint32_t frac;
 	int err;
 
-	h = need(s, s->pos, PCAP_REC_HDR, &err);
+	h = need(s, s->pos, sizeof(struct sf_pkthdr), &err);
 	if (!h)
 		return err;
 	r->caplen = get32(s, h + 8);
@@ -279,25 +278,30 @@ static int next_pcap(struct pkt_src *s, struct pkt_rec *r)
 		return -EBADMSG;
 	r->ts = (int64_t)get32(s, h) * NS_PER_SEC +
 		(s->nano ? frac : frac * 1000LL);
-	h = need(s, s->pos, PCAP_REC_HDR + r->caplen, &err);
+	h = need(s, s->pos, sizeof(struct sf_pkthdr) + r->caplen, &err);
 	if (!h)
 		return err ? err : -EBADMSG; /* cut inside the record */
 	r->offset = s->pos;
-	r->data = h + PCAP_REC_HDR;
-	s->pos += PCAP_REC_HDR + r->caplen;
+	r->data = h + sizeof(struct sf_pkthdr);
+	s->pos += sizeof(struct sf_pkthdr) + r->caplen;
 	return 1;
 }
 
 static int epb(struct pkt_src *s, const uint8_t *b, uint32_t blen,
 	       struct pkt_rec *r)
 {
-	uint32_t ifc = get32(s, b + 8);
-	uint64_t t = (uint64_t)get32(s, b + 12) << 32 | get32(s, b + 16);
-	uint64_t tick = ifc < s->nifaces && ifc < MAX_IFACES ? s->tick[ifc] : 0;
+	uint32_t ifc;
+	uint64_t t, tick;
 
+	/* Its fields and the trailing length must be in the block. */
+	if (blen < 32)
+		return -EBADMSG;
+	ifc = get32(s, b + 8);
+	t = (uint64_t)get32(s, b + 12) << 32 | get32(s, b + 16);
+	tick = ifc < s->nifaces && ifc < MAX_IFACES ? s->tick[ifc] : 0;
 	r->caplen = get32(s, b + 20);
 	r->len = get32(s, b + 24);
-	if (!tick || blen < 32 || r->caplen > blen - 32)
+	if (!tick || r->caplen > blen - 32)
 		return -EBADMSG;
 	r->ts = (int64_t)(t * tick);
 	r->data = b + 28;

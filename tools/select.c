@@ -20,7 +20,8 @@ void sel_init(struct selection *s)
 	s->until = TIME_MAX;
 }
 
-int sel_time(struct selection *s, const char *arg, bool until)
+/* --since (@until false) or --until: 0, or -EINVAL (reported). */
+static int sel_time(struct selection *s, const char *arg, bool until)
 {
 	const char *why;
 	int64_t t;

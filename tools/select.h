@@ -27,8 +27,6 @@ struct selection {
 };
 
 void sel_init(struct selection *s);
-/* --since (@until false) or --until: 0, or -EINVAL (reported). */
-int sel_time(struct selection *s, const char *arg, bool until);
 /*
  * The options both tools take (-r, --since, --until, -q, -V), and what
  * neither knows (getopt_long()'s '?').  0, or -EINVAL (reported); -V

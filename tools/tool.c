@@ -323,11 +323,6 @@ size_t strmap_count(const struct strmap *m)
 	return m->n;
 }
 
-const char *strmap_key(const struct strmap *m, size_t i)
-{
-	return m->all[i]->key;
-}
-
 void *strmap_value(const struct strmap *m, size_t i)
 {
 	return m->all[i]->value;

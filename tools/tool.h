@@ -72,8 +72,7 @@ void **strmap_slot(struct strmap *m, const char *key);
 void *strmap_get(const struct strmap *m, const char *key);
 bool strmap_has(const struct strmap *m, const char *key);
 size_t strmap_count(const struct strmap *m);
-/* The @i-th key and value put. */
-const char *strmap_key(const struct strmap *m, size_t i);
+/* The @i-th value put. */
 void *strmap_value(const struct strmap *m, size_t i);
 /* Frees the map and its keys, not the values. */
 void strmap_free(struct strmap *m);

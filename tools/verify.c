@@ -5,66 +5,49 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zstd.h>
 
-#include "fileio.h"
 #include "tool.h"
 #include "verify.h"
+#include "zseek.h"
 
 #define BUF_SIZE (1 << 20)
 
-/* Every frame, skippable ones (the seek table) skipped, as zstd -dc. */
+/*
+ * What `zstd -dc` gives, read as extraction reads it (tools/pktread.c), so
+ * that what is verified is what is extracted.
+ */
 static int hash_zstd(int fd, char hex[SHA256_HEX_LEN])
 {
-	size_t out_cap = ZSTD_DStreamOutSize(), r = 0;
-	uint8_t *buf = xmalloc(BUF_SIZE), *out = xmalloc(out_cap);
+	uint8_t *buf = xmalloc(BUF_SIZE);
 	struct digest *d = digest_sha256_new();
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	ZSTD_inBuffer ib = { buf, 0, 0 };
-	int err = 0;
+	struct zseek *z = NULL;
+	uint64_t off = 0;
 	ssize_t n;
+	int err;
 
-	if (!d || !ds) {
-		err = -ENOMEM;
-		goto out;
-	}
-	ZSTD_initDStream(ds);
-	for (;;) {
-		if (ib.pos == ib.size) {
-			n = read_retry(fd, buf, BUF_SIZE);
-			if (n < 0) {
-				err = n;
-				break;
-			}
-			if (!n) {
-				err = r ? -EBADMSG : 0; /* cut inside a frame */
-				break;
-			}
-			ib.size = n;
-			ib.pos = 0;
-		}
-		ZSTD_outBuffer ob = { out, out_cap, 0 };
-
-		r = ZSTD_decompressStream(ds, &ob, &ib);
-		if (ZSTD_isError(r)) {
-			err = -EBADMSG;
+	err = d ? zseek_open(&z, fd) : -ENOMEM;
+	while (!err) {
+		n = zseek_pread(z, buf, BUF_SIZE, off);
+		if (n <= 0) {
+			err = n;
 			break;
 		}
-		digest_update(d, out, ob.pos);
+		digest_update(d, buf, n);
+		off += n;
 	}
 	if (!err) {
 		digest_final_hex(d, hex);
 		err = hex[0] ? 0 : -ENOMEM; /* as digest_fd() says it */
 	}
-out:
-	ZSTD_freeDStream(ds);
+	zseek_close(z);
 	digest_free(d);
-	free(out);
 	free(buf);
 	return err;
 }
 
-int chunk_sha256(const char *path, bool compressed, char hex[SHA256_HEX_LEN])
+/* SHA-256 of @path (uncompressed if @compressed); 0 or -errno. */
+static int chunk_sha256(const char *path, bool compressed,
+			char hex[SHA256_HEX_LEN])
 {
 	int fd, err;
 
@@ -92,6 +75,19 @@ const char *verify_word(enum verify_result r)
 	default:
 		return "error";
 	}
+}
+
+bool verify_is_failure(enum verify_result r)
+{
+	return r == VERIFY_MISMATCH || r == VERIFY_ERROR;
+}
+
+bool verify_summary(int failed, const char *meaning)
+{
+	if (failed)
+		tool_err("*** %d chunk(s) failed verification: %s ***", failed,
+			 meaning);
+	return failed;
 }
 
 enum verify_result chunk_verify(const struct idx_chunk *c,

@@ -21,9 +21,6 @@ enum verify_result {
 	VERIFY_ERROR,	/* unreadable or corrupt compressed data */
 };
 
-/* SHA-256 of @path (uncompressed if @compressed); 0 or -errno. */
-int chunk_sha256(const char *path, bool compressed, char hex[SHA256_HEX_LEN]);
-
 /*
  * Verify @c, reporting anything but VERIFY_OK on stderr (a mismatch in
  * capitals, over several lines).  @got receives the file's digest ("" if
@@ -33,5 +30,15 @@ enum verify_result chunk_verify(const struct idx_chunk *c,
 				char got[SHA256_HEX_LEN]);
 
 const char *verify_word(enum verify_result r);
+/*
+ * Does @r count as a failed chunk?  A chunk without a SHA-256 or gone
+ * is warned about but does not: nothing says it was altered.
+ */
+bool verify_is_failure(enum verify_result r);
+/*
+ * When @failed, says so in capitals, with what that means for what the
+ * tool did (@meaning).  Returns whether it did.
+ */
+bool verify_summary(int failed, const char *meaning);
 
 #endif
