@@ -273,7 +273,7 @@ int compress_file(int dirfd, const char *relpath, int level, char *out,
 		return -ENAMETOOLONG;
 	/*
 	 * Everything from here on is relative to the chunk's own directory,
-	 * pinned once: renameat2() and unlinkat() of a bare name cannot be
+	 * pinned once: a rename and unlinkat() of a bare name cannot be
 	 * led elsewhere by a symlink swapped into the path meanwhile.
 	 */
 	pdir = open_parent_beneath(dirfd, relpath, &base);
@@ -294,7 +294,7 @@ int compress_file(int dirfd, const char *relpath, int level, char *out,
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto out;
 	}
-	/* renameat2() decides; this only saves compressing in vain. */
+	/* rename_noreplace() decides; this only saves compressing in vain. */
 	if (!fstatat(pdir, zst, &zs, AT_SYMLINK_NOFOLLOW)) {
 		err = -EEXIST;
 		goto out;
@@ -330,10 +330,9 @@ int compress_file(int dirfd, const char *relpath, int level, char *out,
 	if (err)
 		goto out;
 
-	if (renameat2(pdir, part, pdir, zst, RENAME_NOREPLACE)) {
-		err = -errno;
+	err = rename_noreplace(pdir, part, zst);
+	if (err)
 		goto out;
-	}
 	made = false;
 	renamed = true;
 	if (fsync(pdir)) {

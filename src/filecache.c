@@ -32,7 +32,6 @@
 #define STEM_MAX (2 * NR_NAME_MAX + 2)
 /* ... plus ".YYYYMMDDTHHMMSSZ.NNNNNNNNNN.NNNN.pcapng.part". */
 #define REL_MAX (STEM_MAX + 64)
-#define MAX_DEDUP 10000
 #define PART ".part"
 
 struct outfile {

@@ -337,6 +337,7 @@ static void finish_index(struct ixchunk *c, const struct chunk_end *e)
 {
 	struct index *ix = c->ix;
 	char *final = NULL;
+	int err;
 	json_t *o;
 
 	free(c->file);
@@ -365,12 +366,12 @@ static void finish_index(struct ixchunk *c, const struct chunk_end *e)
 	}
 	if (asprintf(&final, "%s" INDEX_EXT, e->final) < 0)
 		final = NULL;
-	if (!final || flush_chunk(c, true) ||
-	    renameat2(ix->cfg.dirfd, c->part, ix->cfg.dirfd, final,
-		      RENAME_NOREPLACE)) {
+	err = !final ? -ENOMEM : flush_chunk(c, true);
+	if (!err)
+		err = rename_noreplace_beneath(ix->cfg.dirfd, c->part, final);
+	if (err) {
 		/* Half an index would not say what it lacks: none at all. */
-		pr_err("index of %s lost: %s", e->final,
-		       strerror(c->err ? -c->err : errno));
+		pr_err("index of %s lost: %s", e->final, strerror(-err));
 		unlinkat(ix->cfg.dirfd, c->part, 0);
 	}
 	free(final);
@@ -810,7 +811,7 @@ void index_packet(struct index *ix, const struct chunk_pos *pos,
 		http_packet(&x, data);
 }
 
-bool index_owner(struct index *ix, struct nr_record *r,
+void index_owner(struct index *ix, struct nr_record *r,
 		 const struct pkt_info *pi)
 {
 	const struct flow_owner *o;
@@ -820,10 +821,10 @@ bool index_owner(struct index *ix, struct nr_record *r,
 	};
 
 	if (!pi)
-		return false;
+		return;
 	o = flow_owner_of(ix->flows, &fp);
 	if (!o)
-		return false;
+		return;
 	r->tgid = o->pid;
 	r->tid = o->tid;
 	r->uid = o->uid;
@@ -831,7 +832,6 @@ bool index_owner(struct index *ix, struct nr_record *r,
 	r->cgroup_id = o->cgroup_id;
 	memcpy(r->comm, o->comm, sizeof(r->comm));
 	r->flags |= NR_F_OWNER | NR_F_INFERRED;
-	return true;
 }
 
 void index_skip(const struct chunk_pos *pos, uint64_t ts)
@@ -957,8 +957,8 @@ int index_recover(int dirfd, const char *part, const char *final,
 		err = write_all(fd, "\n", 1);
 	if (!err && fsync(fd))
 		err = -errno;
-	if (!err && renameat2(dirfd, ipart, dirfd, ifinal, RENAME_NOREPLACE))
-		err = -errno;
+	if (!err)
+		err = rename_noreplace_beneath(dirfd, ipart, ifinal);
 out:
 	if (fd >= 0)
 		close(fd);

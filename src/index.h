@@ -55,9 +55,9 @@ void index_packet(struct index *ix, const struct chunk_pos *pos,
  * A packet without an owner (@pi as for index_packet()): give it the
  * owner of the connection it belongs to, if the index knows one (the
  * kernel's ACK for a socket in TIME_WAIT belongs with the socket's other
- * packets).  Sets NR_F_OWNER and NR_F_INFERRED in @r; false if unknown.
+ * packets).  Sets NR_F_OWNER and NR_F_INFERRED in @r if it knows one.
  */
-bool index_owner(struct index *ix, struct nr_record *r,
+void index_owner(struct index *ix, struct nr_record *r,
 		 const struct pkt_info *pi);
 /* A packet written at @pos (at @ts) that the index had no time for. */
 void index_skip(const struct chunk_pos *pos, uint64_t ts);

@@ -38,7 +38,7 @@ void outdir_paths_free(struct outdir_paths *p)
 	free(p->v);
 }
 
-/* Whether an entry is a subdirectory decides whether to descend into it. */
+/* d_type, from the inode where the file system does not fill it in. */
 static int entry_type(int fd, const struct dirent *e)
 {
 	struct stat st;
@@ -76,7 +76,7 @@ static int list(int dirfd, const char *sub, struct outdir_paths *subs,
 		}
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		type = sub ? e->d_type : entry_type(fd, e);
+		type = entry_type(fd, e);
 		err = fn(fd, sub, e->d_name, type, arg);
 		if (!err && !sub && type == DT_DIR)
 			err = outdir_paths_add(subs, NULL, e->d_name);

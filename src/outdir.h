@@ -25,10 +25,9 @@ void outdir_paths_free(struct outdir_paths *p);
 
 /*
  * Called for each entry but "." and "..", from the directory open on @fd:
- * @sub is its name (NULL: the top).  @type is the entry's d_type, which at
- * the top is looked up when the file system does not give it (DT_UNKNOWN
- * if even that fails); below, it may stay DT_UNKNOWN.  Returns 0 to go on,
- * OUTDIR_STOP or a negative errno.
+ * @sub is its name (NULL: the top).  @type is the entry's d_type, looked
+ * up when the file system does not give it (DT_UNKNOWN if even that
+ * fails).  Returns 0 to go on, OUTDIR_STOP or a negative errno.
  */
 typedef int (*outdir_fn)(int fd, const char *sub, const char *name, int type,
 			 void *arg);

@@ -306,14 +306,11 @@ static int note_part(int fd, const char *sub, const char *name, int type,
 		     void *arg)
 {
 	enum out_format format;
-	struct stat st;
 
+	(void)fd;
 	if (type == DT_DIR)
 		return 0;
 	if (!part_format(name, &format) && !index_part(name))
-		return 0;
-	if (type == DT_UNKNOWN &&
-	    !fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode))
 		return 0;
 	return outdir_paths_add(arg, sub, name);
 }

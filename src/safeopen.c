@@ -15,9 +15,6 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
-/* As the writer's own name search. */
-#define MAX_DEDUP 10000
-
 int open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
 {
 	struct open_how how = {
@@ -100,6 +97,25 @@ int rename_noreplace(int dfd, const char *from, const char *to)
 	if (unlinkat(dfd, from, 0))
 		return -errno;
 	return 0;
+}
+
+int rename_noreplace_beneath(int dirfd, const char *from, const char *to)
+{
+	const char *fbase = strrchr(from, '/'), *tbase;
+	size_t dlen;
+	int pfd, err;
+
+	fbase = fbase ? fbase + 1 : from;
+	pfd = open_parent_beneath(dirfd, to, &tbase);
+	if (pfd < 0)
+		return pfd;
+	dlen = tbase - to;
+	if ((size_t)(fbase - from) != dlen || memcmp(from, to, dlen))
+		err = -EXDEV;
+	else
+		err = rename_noreplace(pfd, fbase, tbase);
+	close(pfd);
+	return err;
 }
 
 int rename_free(int pfd, const char *from, char *path, size_t size,

@@ -38,6 +38,14 @@ int open_parent_beneath(int dirfd, const char *relpath, const char **base);
  */
 int rename_noreplace(int dfd, const char *from, const char *to);
 /*
+ * rename_noreplace() of two paths below @dirfd in the same directory
+ * ("sub/a" to "sub/b"), by name in that directory (open_parent_beneath()).
+ * -EXDEV if their directories differ.
+ */
+int rename_noreplace_beneath(int dirfd, const char *from, const char *to);
+/* Names tried for a file, "<stem>.N<ext>", before giving up. */
+#define MAX_DEDUP 10000
+/*
  * Rename @from, in @pfd, to the first free name of "<stem><ext>",
  * "<stem>.1<ext>", "<stem>.2<ext>", ...: @path is "<stem><ext>" on entry
  * and the name taken on return, both possibly prefixed with the directory

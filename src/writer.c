@@ -241,8 +241,7 @@ static int write_record(struct writer *w, struct qrec *qr)
 	else
 		w->last_ts = r->ts_ns;
 	pcap_null_header((uint8_t *)(qr + 1), r->family);
-	/* Parsed once for both calls into the index; fragments have no ports.
-	 */
+	/* Parsed once for both calls into the index (fragments: no ports). */
 	if (indexed && !pkt_parse(ip, r->caplen, r->len, &pi) && !pi.fragment)
 		parsed = &pi;
 	/* The kernel's packets for a socket in TIME_WAIT, for one. */
