@@ -246,6 +246,21 @@ static __always_inline bool wanted(struct __sk_buff *skb,
 	return true;
 }
 
+/*
+ * Let go of the stage.  Without the barrier the compiler may move the
+ * release above the stage's updates (it did: busy was cleared before used
+ * and count were written); a program that interrupted this one in between
+ * would stage its packet over this one's, or flush the stage without it
+ * and leave used counting entries already sent: duplicated and torn
+ * records.  Only this CPU takes the stage, so ordering for the compiler
+ * is all it takes.
+ */
+static __always_inline void stage_release(struct nr_stage *st)
+{
+	barrier();
+	st->busy = 0;
+}
+
 /* Hand the stage over as one sample.  The caller holds st->busy. */
 static __always_inline void flush_stage(void *ctx, struct nr_stage *st,
 					struct nr_counters *c)
@@ -294,14 +309,14 @@ static __always_inline bool stage(struct __sk_buff *skb, struct nr_stage *st,
 	barrier_var(len);
 	len &= NR_STAGE_CAP_MAX - 1;
 	if (len && bpf_skb_load_bytes(skb, 0, dst + 1, len)) {
-		st->busy = 0;
+		stage_release(st);
 		return false;
 	}
 	if (!st->count || r->ts_ns < st->oldest)
 		st->oldest = r->ts_ns;
 	st->used = off + need;
 	st->count++;
-	st->busy = 0;
+	stage_release(st);
 	return true;
 }
 
@@ -422,7 +437,7 @@ int netrec_flush(void *ctx)
 	if (__sync_lock_test_and_set(&st->busy, 1))
 		return 1;
 	flush_stage(ctx, st, bpf_map_lookup_elem(&counters, &zero));
-	st->busy = 0;
+	stage_release(st);
 	return 0;
 }
 
