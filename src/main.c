@@ -69,6 +69,9 @@ static void print_counts(const struct session *s)
 		(unsigned long long)rs.lost,
 		(unsigned long long)ws.write_errors);
 	fprintf(stderr, "%u files written in %s\n", ws.files, s->opt->outdir);
+	if (rs.bad)
+		pr_warn("%llu of the lost were malformed perf samples",
+			(unsigned long long)rs.bad);
 	if (ws.out_of_order)
 		pr_warn("%llu packets were written out of time order (the reorder window overflowed)",
 			(unsigned long long)ws.out_of_order);
