@@ -20,10 +20,19 @@
 
 #define FILE_BUF (128 * 1024)
 
+/*
+ * The writer hashes each packet as two small pieces (its header and its
+ * bytes); each EVP call costs more than hashing a small piece does, so
+ * they are gathered here and hashed a buffer at a time.
+ */
+#define PEND_MAX (16 * 1024)
+
 struct digest {
 	EVP_MD_CTX *ctx;
 	bool failed; /* an EVP call failed: the result is unknown */
 	bool done;   /* finalized: no more updates */
+	size_t npend;
+	uint8_t pend[PEND_MAX]; /* input not yet given to EVP */
 };
 
 struct digest *digest_sha256_new(void)
@@ -48,6 +57,8 @@ struct digest *digest_dup(const struct digest *d)
 		return NULL;
 	c->failed = d->failed;
 	c->done = d->done;
+	c->npend = d->npend;
+	memcpy(c->pend, d->pend, d->npend);
 	c->ctx = EVP_MD_CTX_new();
 	if (!c->ctx || !EVP_MD_CTX_copy_ex(c->ctx, d->ctx)) {
 		digest_free(c);
@@ -56,12 +67,31 @@ struct digest *digest_dup(const struct digest *d)
 	return c;
 }
 
+static void hash(struct digest *d, const void *p, size_t len)
+{
+	if (len && !EVP_DigestUpdate(d->ctx, p, len))
+		d->failed = true;
+}
+
+static void hash_pending(struct digest *d)
+{
+	hash(d, d->pend, d->npend);
+	d->npend = 0;
+}
+
 void digest_update(struct digest *d, const void *p, size_t len)
 {
 	if (d->failed || d->done || !len)
 		return;
-	if (!EVP_DigestUpdate(d->ctx, p, len))
-		d->failed = true;
+	if (d->npend + len > PEND_MAX) {
+		hash_pending(d);
+		if (len >= PEND_MAX) {
+			hash(d, p, len);
+			return;
+		}
+	}
+	memcpy(d->pend + d->npend, p, len);
+	d->npend += len;
 }
 
 static void to_hex(const uint8_t *md, unsigned int len, char *hex)
@@ -83,6 +113,8 @@ void digest_final_hex(struct digest *d, char hex[SHA256_HEX_LEN])
 	hex[0] = '\0';
 	if (d->done)
 		d->failed = true;
+	else if (!d->failed)
+		hash_pending(d);
 	d->done = true;
 	if (d->failed)
 		return;

@@ -10,6 +10,9 @@
 #include "sanitize.h"
 #include "split.h"
 
+/* Routes remembered ahead of the table (a power of two). */
+#define RECENT_N 16
+
 /*
  * Everything the file choice depends on; unused fields stay zero.  A
  * process is its tgid, named (in the kernel) by its main thread.
@@ -25,9 +28,15 @@ struct split {
 	unsigned int mode;
 	struct filecache *fc;
 	struct ctrcache *containers;
-	struct hashtab *routes;	   /* route_key -> outfile */
-	struct route_key last_key; /* consecutive packets mostly share a file */
-	struct outfile *last;
+	struct hashtab *routes; /* route_key -> outfile */
+	/*
+	 * The routes of the last few owners, by tgid: a conversation
+	 * between two local processes alternates between their files.
+	 */
+	struct recent {
+		struct route_key key;
+		struct outfile *f;
+	} recent[RECENT_N];
 };
 
 int split_new(struct split **out, unsigned int mode, struct filecache *fc,
@@ -120,17 +129,19 @@ static bool idle_route(const void *key, void *value, void *arg)
 void split_forget_idle(struct split *s)
 {
 	hashtab_del_if(s->routes, idle_route, NULL);
-	s->last = NULL;
+	memset(s->recent, 0, sizeof(s->recent));
 }
 
 struct outfile *split_route(struct split *s, const struct nr_record *r)
 {
 	struct outfile *f;
 	struct route_key k;
+	struct recent *rc;
 
 	route_key_of(s, r, &k);
-	if (s->last && !memcmp(&k, &s->last_key, sizeof(k)))
-		return s->last;
+	rc = &s->recent[(k.tgid ^ k.cgroup_id) & (RECENT_N - 1)];
+	if (rc->f && !memcmp(&k, &rc->key, sizeof(k)))
+		return rc->f;
 	f = hashtab_get(s->routes, &k);
 	if (!f) {
 		f = new_route(s, r);
@@ -139,7 +150,7 @@ struct outfile *split_route(struct split *s, const struct nr_record *r)
 		/* Out of memory only costs the cache: the file still works. */
 		(void)hashtab_put(s->routes, &k, f);
 	}
-	s->last_key = k;
-	s->last = f;
+	rc->key = k;
+	rc->f = f;
 	return f;
 }
