@@ -47,6 +47,12 @@ struct capture {
  * microseconds after stamping it, unless its CPU is taken away.
  */
 #define SETTLE_SLACK_NS (5ULL * 1000000)
+/*
+ * A stage younger than this is left to fill and go by itself: under load
+ * it does within a millisecond, and a flush is an interrupt on a busy CPU
+ * and a wait for it (7.9% of netrec's CPU over a veth at 4 Gbit/s).
+ */
+#define FLUSH_AGE_NS (2ULL * 1000000)
 
 static bool has_cap(const __u32 eff[2], int cap)
 {
@@ -319,17 +325,25 @@ static uint64_t cpu_settled(struct capture *c, int cpu)
 	return c->settled[cpu];
 }
 
+/* A peek, not a promise: the flush program decides. */
+static bool stage_waiting(const struct nr_stage *st, uint64_t now)
+{
+	return __atomic_load_n(&st->used, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&st->oldest, __ATOMIC_RELAXED) + FLUSH_AGE_NS <=
+		       now;
+}
+
 /*
  * Not needed for capture_settle()'s answer (what a stage holds counts),
  * but for it to move on: a stage fills only as fast as packets come.
  */
 static int flush_stages(const struct capture *c)
 {
+	uint64_t now = mono_now_ns();
 	int err = 0, e;
 
 	for (int cpu = 0; cpu < c->ncpus; cpu++) {
-		/* A peek, not a promise: the flush program decides. */
-		if (!__atomic_load_n(&c->stages[cpu].used, __ATOMIC_RELAXED))
+		if (!stage_waiting(&c->stages[cpu], now))
 			continue;
 		e = flush_cpu(c, cpu);
 		if (e == -EAGAIN) /* in use for a microsecond: once more */
