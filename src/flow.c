@@ -506,6 +506,18 @@ static struct flow_slice *slice_of(struct flow *f, struct flow_slices *chunk)
 	return s;
 }
 
+/* Field by field: a copy of a struct just written so would stall. */
+static void take_owner(struct flow_owner *o, const struct nr_record *r)
+{
+	o->known = true;
+	o->pid = r->tgid;
+	o->tid = r->tid;
+	o->uid = r->uid;
+	o->start_ns = r->start_ns;
+	memcpy(o->comm, r->comm, sizeof(o->comm));
+	o->cgroup_id = r->cgroup_id;
+}
+
 static void count(struct flow_slice *s, const struct flow_pkt *p, int side)
 {
 	const struct nr_record *r = p->r;
@@ -520,14 +532,8 @@ static void count(struct flow_slice *s, const struct flow_pkt *p, int side)
 		s->bytes[side] += p->pi->payload_len;
 	s->last_offset = p->offset;
 	s->last_ts = p->ts;
-	if (r->flags & NR_F_OWNER) {
-		s->owner.known = true;
-		s->owner.pid = r->tgid;
-		s->owner.tid = r->tid;
-		s->owner.uid = r->uid;
-		s->owner.start_ns = r->start_ns;
-		memcpy(s->owner.comm, r->comm, sizeof(s->owner.comm));
-	}
+	if (r->flags & NR_F_OWNER)
+		take_owner(&s->owner, r);
 	s->owner.cgroup_id = r->cgroup_id;
 	if (r->flags & NR_F_TCPINFO) {
 		s->has_tcp_info = true;
@@ -566,7 +572,7 @@ struct flow *flow_packet(struct flow_table *t, const struct flow_pkt *p,
 	count(s, p, *side);
 	/* Only a packet of its own: not a lent owner, nor none (TIME_WAIT). */
 	if ((p->r->flags & (NR_F_OWNER | NR_F_INFERRED)) == NR_F_OWNER) {
-		f->owner = s->owner;
+		take_owner(&f->owner, p->r);
 		note_owned(t, f);
 	}
 	f->last_ts = p->ts;
