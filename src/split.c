@@ -30,8 +30,9 @@ struct split {
 	struct ctrcache *containers;
 	struct hashtab *routes; /* route_key -> outfile */
 	/*
-	 * The routes of the last few owners, by tgid: a conversation
-	 * between two local processes alternates between their files.
+	 * The routes of the last few owners, by tgid and cgroup: a
+	 * conversation between two local processes alternates between
+	 * their files.
 	 */
 	struct recent {
 		struct route_key key;
