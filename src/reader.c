@@ -48,21 +48,45 @@ struct perf_lost {
 	__u64 lost;
 };
 
+/* Raw data sits 4 bytes past an 8-byte boundary: fields are copied out. */
+#define FIELD(p, field, out)                                                   \
+	memcpy(&(out), (const __u8 *)(p) + offsetof(struct nr_record, field),  \
+	       sizeof(out))
+
+/*
+ * What the programs always write: a bad value means a torn entry, which
+ * must not reach a file as a packet (it did, before the stage's release
+ * was ordered; see stage_release() in bpf/netrec.bpf.c).
+ */
+size_t reader_entry_size(const void *p, size_t n)
+{
+	__u32 caplen, len;
+	__u8 family, dir;
+
+	if (n < sizeof(struct nr_record))
+		return 0;
+	FIELD(p, caplen, caplen);
+	FIELD(p, len, len);
+	FIELD(p, family, family);
+	FIELD(p, dir, dir);
+	if (caplen > n - sizeof(struct nr_record) || caplen > len ||
+	    caplen > NR_MAX_CAPLEN || (family != 4 && family != 6) ||
+	    (dir != NR_DIR_IN && dir != NR_DIR_OUT))
+		return 0;
+	return NR_ENTRY_SIZE(caplen);
+}
+
 /* One entry: a record and its packet.  Returns its size, 0 if malformed. */
 static size_t take_entry(struct reader *rd, int cpu, const __u8 *p, size_t n)
 {
+	size_t size = reader_entry_size(p, n);
 	struct qrec *qr;
 	__u32 caplen;
 
-	/*
-	 * Raw data sits 4 bytes past an 8-byte boundary: fields are copied,
-	 * never read in place, and the record goes straight into the queue.
-	 */
-	if (n < sizeof(qr->r))
+	if (!size)
 		return 0;
-	memcpy(&caplen, p + offsetof(struct nr_record, caplen), sizeof(caplen));
-	if (caplen > n - sizeof(qr->r))
-		return 0;
+	FIELD(p, caplen, caplen);
+	/* The record goes straight into the queue. */
 	qr = queue_reserve(rd->q, sizeof(*qr) + QREC_LINK_ROOM + caplen);
 	if (!qr)
 		return 0;
@@ -80,7 +104,7 @@ static size_t take_entry(struct reader *rd, int cpu, const __u8 *p, size_t n)
 		queue_wake(rd->q);
 		rd->unwoken = 0;
 	}
-	return NR_ENTRY_SIZE(caplen);
+	return size;
 }
 
 /* A sample holds one packet, or a CPU's stage of them (bpf/netrec.h). */

@@ -2,6 +2,7 @@
 #ifndef NR_READER_H
 #define NR_READER_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
 
@@ -33,6 +34,13 @@ struct qrec {
 #define QREC_WATERMARK UINT32_MAX
 
 struct reader;
+
+/*
+ * The size of the entry at @p (a record and its packet, padded; see
+ * bpf/netrec.h) if it is whole within @n bytes and its record is sane,
+ * else 0: the rest of a sample that holds a torn entry cannot be trusted.
+ */
+size_t reader_entry_size(const void *p, size_t n);
 
 struct reader_stats {
 	uint64_t samples;     /* records handed to the queue */
