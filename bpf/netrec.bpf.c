@@ -118,6 +118,26 @@ struct {
 	__type(value, struct nr_owner);
 } owners SEC(".maps");
 
+/* Since 6.2; without it the namespace is left unknown (0). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * The namespace of the packet's socket: the same addresses and ports in
+ * two namespaces are two connections.  For the kernel's own replies (RST,
+ * TIME_WAIT ACK) the socket is the control socket, which the kernel moves
+ * into the namespace it replies in.
+ */
+static __always_inline __u32 sock_netns(struct __sk_buff *skb)
+{
+	struct bpf_sock *bs = skb->sk;
+	struct sock *sk;
+
+	if (!bs || !bpf_rdonly_cast)
+		return 0;
+	sk = bpf_rdonly_cast(bs, bpf_core_type_id_kernel(struct sock));
+	return sk->__sk_common.skc_net.net->ns.inum;
+}
+
 /* What the snaplen policy needs to know of a packet's headers. */
 struct l4_info {
 	__u32 hdr_end; /* offset just past the L4 header */
@@ -375,6 +395,7 @@ static __always_inline void record(struct __sk_buff *skb, struct nr_stage *st,
 	r.caplen = cap;
 	r.cookie = bpf_get_socket_cookie(skb);
 	r.cgroup_id = bpf_skb_cgroup_id(skb);
+	r.netns = sock_netns(skb);
 
 	if (stage(skb, st, &r, cap, c))
 		return;

@@ -58,7 +58,8 @@ struct nr_record {
 	__u64 ts_ns;	 /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
 	__u64 cookie;	 /* socket cookie, 0 if none */
 	__u64 cgroup_id; /* cgroup v2 id of the socket */
-	__u64 seq;	 /* per-CPU sequence number */
+	__u32 seq;	 /* per-CPU sequence number (wraps) */
+	__u32 netns;	 /* socket's network namespace (inode); 0: unknown */
 	__u64 start_ns;	 /* owner's process start, CLOCK_BOOTTIME; 0 if unknown
 			  */
 	__u32 len;	 /* original length, from the IP header on */

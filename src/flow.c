@@ -14,6 +14,9 @@
 #include "flow.h"
 #include "hashtab.h"
 
+/* A flow's two ends and namespace: the key of the tables by ends. */
+#define ENDS_KEY_LEN 44
+
 enum lru_class { LRU_CLOSED, LRU_TCP, LRU_OTHER, LRU_N };
 
 struct lru {
@@ -24,9 +27,9 @@ struct lru {
 struct flow_table {
 	struct flow_config cfg;
 	struct hashtab *flows; /* key -> struct flow */
-	/* Server ends of handshakes: local and remote end -> struct flow */
+	/* Server ends of handshakes: ends (ends_key()) -> struct flow */
 	struct hashtab *accepting;
-	/* TCP flows with an owner, by local and remote end */
+	/* TCP flows with an owner, by their ends */
 	struct hashtab *owned;
 	struct lru lru[LRU_N];
 	uint64_t seed[2], next_id;
@@ -94,8 +97,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg)
 		return NULL;
 	t->cfg = *cfg;
 	t->flows = hashtab_new(sizeof(((struct flow *)0)->key));
-	t->accepting = hashtab_new(40);
-	t->owned = hashtab_new(40);
+	t->accepting = hashtab_new(ENDS_KEY_LEN);
+	t->owned = hashtab_new(ENDS_KEY_LEN);
 	if (!t->flows || !t->accepting || !t->owned) {
 		hashtab_free(t->flows);
 		hashtab_free(t->accepting);
@@ -135,37 +138,41 @@ static void free_slice(struct flow_slice *s)
  * socket accept() gives: two cookies, one conversation.  The listener's
  * flow is kept here by its two ends, for the accepted socket to take
  * over, so the server's view is one flow that knows its originator.
+ * The ends are a namespace's: the same addresses and ports in another
+ * one are another connection (a container's loopback, for one).
  */
-static void ends_key(unsigned char key[40], int family, uint8_t proto,
-		     const uint8_t local[16], uint16_t lport,
-		     const uint8_t remote[16], uint16_t rport)
+static void ends_key(unsigned char key[ENDS_KEY_LEN], uint32_t netns,
+		     int family, uint8_t proto, const uint8_t local[16],
+		     uint16_t lport, const uint8_t remote[16], uint16_t rport)
 {
-	memset(key, 0, 40);
+	memset(key, 0, ENDS_KEY_LEN);
 	key[0] = family;
 	key[1] = proto;
 	memcpy(key + 4, local, 16);
 	memcpy(key + 20, remote, 16);
 	memcpy(key + 36, &lport, 2);
 	memcpy(key + 38, &rport, 2);
+	memcpy(key + 40, &netns, 4);
 }
 
 /* A packet's ends, this host's first: it sent what goes out. */
-static void packet_ends_key(const struct flow_pkt *p, unsigned char key[40])
+static void packet_ends_key(const struct flow_pkt *p,
+			    unsigned char key[ENDS_KEY_LEN])
 {
 	const struct pkt_info *pi = p->pi;
 	bool out = p->r->dir == NR_DIR_OUT;
 
-	ends_key(key, pi->family, pi->proto, out ? pi->saddr : pi->daddr,
-		 out ? pi->sport : pi->dport, out ? pi->daddr : pi->saddr,
-		 out ? pi->dport : pi->sport);
+	ends_key(key, p->r->netns, pi->family, pi->proto,
+		 out ? pi->saddr : pi->daddr, out ? pi->sport : pi->dport,
+		 out ? pi->daddr : pi->saddr, out ? pi->dport : pi->sport);
 }
 
 /* The ends of @f, local first: the key of both tables by ends. */
-static void local_key(const struct flow *f, unsigned char key[40])
+static void local_key(const struct flow *f, unsigned char key[ENDS_KEY_LEN])
 {
 	bool lo = f->local_is_orig;
 
-	ends_key(key, f->family, f->proto, lo ? f->orig_h : f->resp_h,
+	ends_key(key, f->netns, f->family, f->proto, lo ? f->orig_h : f->resp_h,
 		 lo ? f->orig_p : f->resp_p, lo ? f->resp_h : f->orig_h,
 		 lo ? f->resp_p : f->orig_p);
 }
@@ -173,7 +180,7 @@ static void local_key(const struct flow *f, unsigned char key[40])
 /* Put @f in table @h by its ends; *@in says whether it is there. */
 static void ends_put(struct hashtab *h, struct flow *f, bool *in)
 {
-	unsigned char key[40];
+	unsigned char key[ENDS_KEY_LEN];
 
 	local_key(f, key);
 	*in = !hashtab_put(h, key, f);
@@ -182,7 +189,7 @@ static void ends_put(struct hashtab *h, struct flow *f, bool *in)
 /* Take @f out of @h, unless another flow of the same ends replaced it. */
 static void ends_del(struct hashtab *h, struct flow *f, bool *in)
 {
-	unsigned char key[40];
+	unsigned char key[ENDS_KEY_LEN];
 
 	if (!*in)
 		return;
@@ -212,7 +219,7 @@ static struct flow *adopt(struct flow_table *t, const struct flow_pkt *p,
 			  const unsigned char key[48])
 {
 	const struct pkt_info *pi = p->pi;
-	unsigned char ek[40];
+	unsigned char ek[ENDS_KEY_LEN];
 	struct flow *f;
 
 	if (pi->proto != IPPROTO_TCP || !pi->has_l4 || (pi->tcp_flags & TH_SYN))
@@ -399,6 +406,7 @@ static struct flow *new_flow(struct flow_table *t, const struct flow_pkt *p,
 		return NULL;
 	}
 	f->cookie = p->r->cookie;
+	f->netns = p->r->netns;
 	f->family = pi->family;
 	f->proto = pi->proto;
 	f->first_ts = f->last_ts = p->ts;
@@ -585,7 +593,7 @@ const struct flow_owner *flow_owner_of(struct flow_table *t,
 				       const struct flow_pkt *p)
 {
 	const struct pkt_info *pi = p->pi;
-	unsigned char key[48], ek[40];
+	unsigned char key[48], ek[ENDS_KEY_LEN];
 	struct flow *f = NULL;
 
 	if (p->r->cookie) {

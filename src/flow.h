@@ -58,6 +58,7 @@ struct flow_slice {
 
 struct flow {
 	uint64_t cookie;
+	uint32_t netns; /* the socket's namespace, 0 if unknown */
 	uint8_t family, proto;
 	uint8_t orig_h[16], resp_h[16];
 	uint16_t orig_p, resp_p;

@@ -218,4 +218,56 @@ where_is "$DIR" "$UDP_MARK" "$UDP_N python3-$UDPRECV.pcap, $UDP_N python3-$UDPSE
 	"the datagrams are in the sender's and the receiver's files only" ||
 	diag "(sender $UDPSEND, receiver $UDPRECV)"
 
+# --- the same ends in two namespaces are two connections ---------------------
+# A process in one namespace holds a loopback connection 127.0.0.1:7802 ->
+# 127.0.0.1:7801; in another namespace a process connects from the same
+# port to the same port, where nothing listens, and that namespace's
+# kernel answers with a RST of its own (no owner).  The RST has the ends
+# of the first process's connection, but not its namespace: it must not be
+# lent that process as owner, nor land in its file.
+DIR=$WORK/netns
+cat >"$WORK/hold.py" <<'PY'
+import os, socket, sys, time
+lis = socket.create_server(("127.0.0.1", 7801))
+cli = socket.socket()
+cli.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+cli.bind(("127.0.0.1", 7802))
+cli.connect(("127.0.0.1", 7801))
+acc, _ = lis.accept()
+cli.sendall(b"hello")
+acc.recv(5)
+open(sys.argv[1], "w").close()
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+PY
+cat >"$WORK/refused.py" <<'PY'
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 7802))
+try:
+    s.connect(("127.0.0.1", 7801))
+except ConnectionRefusedError:
+    print("refused")
+PY
+start_netrec_or_bail -w "$DIR"
+bg_ns HOLD "$NS_SRV" python3 "$WORK/hold.py" "$WORK/held" "$WORK/release"
+wait_until 10 test -e "$WORK/held"
+ok $? "a process holds a loopback connection 7802 -> 7801 in one namespace"
+run_ns REFUSED "$NS_CLI" python3 "$WORK/refused.py"
+is "$(cat "$(out_of "$REFUSED")")" refused \
+	"in another, the same connection is refused: the kernel sends a RST"
+touch "$WORK/release"
+wait_exit "$HOLD" 10
+stop_netrec_ok
+check_summary "$NR_LOG"
+rst="tcp.flags.reset==1 && tcp.srcport==7801 && tcp.dstport==7802"
+f=$(file_of "$DIR" "$HOLD" "python3-$HOLD.pcap")
+is "$(tcount "$f" "tcp.port==7801 && tcp.len==5")" 2 \
+	"the holder's file: its hello, sent and received"
+is "$(tcount "$f" "$rst")" 0 \
+	"the holder's file: not the other namespace's RST of the same ends"
+is "$(tcount "$DIR/unknown.pcap" "$rst")" 1 \
+	"unknown.pcap: the RST, which no process sent"
+
 done_testing

@@ -934,6 +934,10 @@ static void test_owner_of(void)
 	o = flow_owner_of(t, &p);
 	ok(o && o->pid == 4242 && !strcmp(o->comm, "curl"),
 	   "an unowned packet from the connection's local end: curl's");
+	r.netns = 4026532999; /* a container's loopback, for one */
+	ok(!flow_owner_of(t, &p),
+	   "... but not the same ends in another network namespace");
+	r.netns = 0;
 	r.dir = NR_DIR_IN; /* the same ends seen from the other host */
 	ok(!flow_owner_of(t, &p),
 	   "... but not the same ends arriving here (another host's end)");
