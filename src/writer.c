@@ -29,8 +29,10 @@
 
 /*
  * Records are released in time order once the reader's watermark says
- * nothing older can still come.  Should watermarks stop (a reader stuck on
- * a full queue), records older than this are released anyway.
+ * nothing older can still come.  Should watermarks stop while the writer
+ * keeps up (a CPU never found between two programs), records older than
+ * this are released anyway.  Not while the writer is behind: its own
+ * backlog holds the watermarks, and records older still.
  */
 #define REORDER_MAX_WAIT_NS (1000ULL * 1000000)
 #define FLUSH_NS (1000ULL * 1000000)
@@ -59,6 +61,7 @@ struct writer {
 	uint64_t last_ts;
 	uint64_t now; /* monotonic, once per loop */
 	uint64_t watermark;
+	bool caught_up;		/* the last pull emptied the queue */
 	uint64_t stalled_until; /* monotonic: the disk was full, retry then */
 	_Atomic int finish_req; /* finish every chunk (SIGHUP) */
 	uint64_t last_flush;
@@ -310,6 +313,7 @@ static int pull(struct writer *w, int timeout_ms)
 		if (++n >= 4096)
 			break;
 	}
+	w->caught_up = !qr;
 	return n;
 }
 
@@ -331,7 +335,8 @@ static void push_out(struct writer *w, uint64_t now, bool final)
 	bool pressure;
 	int err;
 
-	if (now > REORDER_MAX_WAIT_NS && now - REORDER_MAX_WAIT_NS > limit)
+	if (w->caught_up && now > REORDER_MAX_WAIT_NS &&
+	    now - REORDER_MAX_WAIT_NS > limit)
 		limit = now - REORDER_MAX_WAIT_NS;
 	for (;;) {
 		/*

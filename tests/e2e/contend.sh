@@ -11,6 +11,10 @@
 # packets out of time order, malformed samples.  A race, so not every
 # broken build fails here; the release order is also spelled out in the
 # program (stage_release()).
+#
+# And a writer held up for seconds (its file system frozen) catches up in
+# time order: its backlog holds the watermarks it has not read yet, so it
+# must not fall back on releasing whatever waited over a second.
 
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
@@ -62,5 +66,63 @@ is "$dups" 0 "no packet is recorded twice"
 cmp_ok "$(tshark -r "$f" -T fields -e frame.time_delta 2>/dev/null |
 	awk '$1 < 0 { n++ } END { print n + 0 }')" '==' 0 \
 	"timestamps never run backwards"
+
+# --- a writer held up for seconds catches up in order ------------------------
+# Two senders, one on each of two CPUs, so that every pass of the reader
+# interleaves two CPUs' packets in the queue.  The output directory is on
+# a file system of its own, frozen for 2.5 s: write() blocks, the backlog
+# grows to tens of thousands of packets (a few MB, far below the queue),
+# and is written once the file system thaws.
+if [ "$ncpu" -lt 2 ] || ! command -v fsfreeze >/dev/null ||
+	! command -v mkfs.ext4 >/dev/null; then
+	skip "a writer held up: needs two CPUs, fsfreeze and mkfs.ext4"
+	done_testing
+	exit 0
+fi
+MNT=$WORK/mnt
+mkdir -p "$MNT"
+truncate -s 256M "$WORK/fs.img" && mkfs.ext4 -q -F "$WORK/fs.img" &&
+	mount -o loop "$WORK/fs.img" "$MNT" ||
+	bail "cannot mount a file system image of its own"
+thaw_and_umount() {
+	fsfreeze -u "$1" 2>/dev/null
+	umount -l "$1"
+}
+on_cleanup thaw_and_umount "$MNT"
+DIR=$MNT/out
+start_netrec_or_bail -w "$DIR" --split single -s 96
+RECVS=()
+SENDS=()
+for cpu in 0 1; do
+	port=$((7030 + cpu))
+	bg_ns R "$NS_CLI" python3 "$PEER" udp-recv 127.0.0.1 "$port" \
+		--count 20000 --ready "$WORK/ready$cpu" --done "$WORK/done$cpu"
+	RECVS+=("$R")
+	wait_until 10 test -s "$WORK/ready$cpu" || bail "udp-recv did not start"
+done
+for cpu in 0 1; do
+	bg_ns S "$NS_CLI" taskset -c "$cpu" python3 "$PEER" udp-send \
+		127.0.0.1 $((7030 + cpu)) --count 20000 --size 64 --mark held \
+		--interval 0.0002
+	SENDS+=("$S")
+done
+sleep 1
+fsfreeze -f "$MNT"
+ok $? "the output file system is frozen"
+sleep 2.5
+fsfreeze -u "$MNT"
+ok $? "and thawed 2.5 s later"
+fails=0
+for p in "${SENDS[@]}" "${RECVS[@]}"; do
+	wait_exit "$p" 60 || fails=$((fails + 1))
+done
+is "$fails" 0 "two senders on two CPUs send 20000 datagrams each, received"
+stop_netrec_ok
+check_summary "$NR_LOG"
+is "$(tcount "$DIR/all.pcap" "udp.dstport==7030 || udp.dstport==7031")" 80000 \
+	"the file holds every datagram twice (sent and received)"
+cmp_ok "$(tshark -r "$DIR/all.pcap" -T fields -e frame.time_delta 2>/dev/null |
+	awk '$1 < 0 { n++ } END { print n + 0 }')" '==' 0 \
+	"its timestamps never run backwards"
 
 done_testing
