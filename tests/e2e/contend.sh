@@ -73,17 +73,17 @@ cmp_ok "$(tshark -r "$f" -T fields -e frame.time_delta 2>/dev/null |
 # a file system of its own, frozen for 2.5 s: write() blocks, the backlog
 # grows to tens of thousands of packets (a few MB, far below the queue),
 # and is written once the file system thaws.
+MNT=$WORK/mnt
+mkdir -p "$MNT"
 if [ "$ncpu" -lt 2 ] || ! command -v fsfreeze >/dev/null ||
-	! command -v mkfs.ext4 >/dev/null; then
-	skip "a writer held up: needs two CPUs, fsfreeze and mkfs.ext4"
+	! command -v taskset >/dev/null || ! command -v mkfs.ext4 >/dev/null ||
+	! { truncate -s 256M "$WORK/fs.img" &&
+		mkfs.ext4 -q -F "$WORK/fs.img" &&
+		mount -o loop "$WORK/fs.img" "$MNT"; }; then
+	skip "a writer held up: needs two CPUs, fsfreeze, taskset, mkfs.ext4 and a loop device"
 	done_testing
 	exit 0
 fi
-MNT=$WORK/mnt
-mkdir -p "$MNT"
-truncate -s 256M "$WORK/fs.img" && mkfs.ext4 -q -F "$WORK/fs.img" &&
-	mount -o loop "$WORK/fs.img" "$MNT" ||
-	bail "cannot mount a file system image of its own"
 thaw_and_umount() {
 	fsfreeze -u "$1" 2>/dev/null
 	umount -l "$1"
