@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,34 +59,37 @@ struct perf_lost {
  * must not reach a file as a packet (it did, before the stage's release
  * was ordered; see stage_release() in bpf/netrec.bpf.c).
  */
-size_t reader_entry_size(const void *p, size_t n)
+static bool entry_sane(const void *p, size_t n, __u32 *caplen)
 {
-	__u32 caplen, len;
+	__u32 len;
 	__u8 family, dir;
 
 	if (n < sizeof(struct nr_record))
-		return 0;
-	FIELD(p, caplen, caplen);
+		return false;
+	FIELD(p, caplen, *caplen);
 	FIELD(p, len, len);
 	FIELD(p, family, family);
 	FIELD(p, dir, dir);
-	if (caplen > n - sizeof(struct nr_record) || caplen > len ||
-	    caplen > NR_MAX_CAPLEN || (family != 4 && family != 6) ||
-	    (dir != NR_DIR_IN && dir != NR_DIR_OUT))
-		return 0;
-	return NR_ENTRY_SIZE(caplen);
+	return *caplen <= n - sizeof(struct nr_record) && *caplen <= len &&
+	       *caplen <= NR_MAX_CAPLEN && (family == 4 || family == 6) &&
+	       (dir == NR_DIR_IN || dir == NR_DIR_OUT);
+}
+
+size_t reader_entry_size(const void *p, size_t n)
+{
+	__u32 caplen;
+
+	return entry_sane(p, n, &caplen) ? NR_ENTRY_SIZE(caplen) : 0;
 }
 
 /* One entry: a record and its packet.  Returns its size, 0 if malformed. */
 static size_t take_entry(struct reader *rd, int cpu, const __u8 *p, size_t n)
 {
-	size_t size = reader_entry_size(p, n);
 	struct qrec *qr;
 	__u32 caplen;
 
-	if (!size)
+	if (!entry_sane(p, n, &caplen))
 		return 0;
-	FIELD(p, caplen, caplen);
 	/* The record goes straight into the queue. */
 	qr = queue_reserve(rd->q, sizeof(*qr) + QREC_LINK_ROOM + caplen);
 	if (!qr)
@@ -104,7 +108,7 @@ static size_t take_entry(struct reader *rd, int cpu, const __u8 *p, size_t n)
 		queue_wake(rd->q);
 		rd->unwoken = 0;
 	}
-	return size;
+	return NR_ENTRY_SIZE(caplen);
 }
 
 /* A sample holds one packet, or a CPU's stage of them (bpf/netrec.h). */
