@@ -24,9 +24,18 @@ struct lru {
 	uint64_t timeout;
 };
 
+/*
+ * Flows looked up lately, by a cheap hash of the key: a local exchange
+ * alternates two sockets' flows, and an unowned packet is looked up for
+ * its owner and then for its flow.  An entry is good while its flow's key
+ * is the one wanted: re-keying a flow (adopt) needs no care, freeing does.
+ */
+#define RECENT_N 16
+
 struct flow_table {
 	struct flow_config cfg;
 	struct hashtab *flows; /* key -> struct flow */
+	struct flow *recent[RECENT_N];
 	/* Server ends of handshakes: ends (ends_key()) -> struct flow */
 	struct hashtab *accepting;
 	/* TCP flows with an owner, by their ends */
@@ -214,6 +223,35 @@ static void note_owned(struct flow_table *t, struct flow *f)
 
 static void evict(struct flow_table *t, struct flow *f, bool idle);
 
+static unsigned int recent_slot(const unsigned char key[48])
+{
+	uint64_t cookie, ends;
+
+	memcpy(&cookie, key, 8);
+	memcpy(&ends, key + 40, 8); /* low address bytes and both ports */
+	return mix64(cookie ^ ends) & (RECENT_N - 1);
+}
+
+static struct flow *find_flow(struct flow_table *t, const unsigned char key[48])
+{
+	struct flow **slot = &t->recent[recent_slot(key)];
+	struct flow *f = *slot;
+
+	if (f && !memcmp(f->key, key, sizeof(f->key)))
+		return f;
+	f = hashtab_get(t->flows, key);
+	if (f)
+		*slot = f;
+	return f;
+}
+
+static void forget_recent(struct flow_table *t, const struct flow *f)
+{
+	for (int i = 0; i < RECENT_N; i++)
+		if (t->recent[i] == f)
+			t->recent[i] = NULL;
+}
+
 /* The listener's flow of the connection this mid-stream packet is of. */
 static struct flow *adopt(struct flow_table *t, const struct flow_pkt *p,
 			  const unsigned char key[48])
@@ -285,6 +323,7 @@ static void evict(struct flow_table *t, struct flow *f, bool idle)
 		emit_slice(t, s);
 	}
 	hashtab_del(t->flows, f->key);
+	forget_recent(t, f);
 	ends_del(t->accepting, f, &f->accepting);
 	ends_del(t->owned, f, &f->owned);
 	lru_unlink(f);
@@ -558,7 +597,7 @@ struct flow *flow_packet(struct flow_table *t, const struct flow_pkt *p,
 	struct flow *f;
 
 	make_key(p, key);
-	f = hashtab_get(t->flows, key);
+	f = find_flow(t, key);
 	if (!f)
 		f = adopt(t, p, key);
 	if (!f) {
@@ -568,6 +607,7 @@ struct flow *flow_packet(struct flow_table *t, const struct flow_pkt *p,
 	}
 	if (!f)
 		return NULL;
+	t->recent[recent_slot(key)] = f;
 	s = slice_of(f, p->chunk);
 	if (!s)
 		return NULL;
@@ -598,7 +638,7 @@ const struct flow_owner *flow_owner_of(struct flow_table *t,
 
 	if (p->r->cookie) {
 		make_key(p, key);
-		f = hashtab_get(t->flows, key);
+		f = find_flow(t, key);
 	}
 	if ((!f || !f->owner.known) && pi->proto == IPPROTO_TCP && pi->has_l4) {
 		packet_ends_key(p, ek);
