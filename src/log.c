@@ -9,6 +9,17 @@
 #include "log.h"
 
 static enum log_level cur_level = NR_LOG_INFO;
+static const char *prog_name = "netrec";
+
+void log_set_name(const char *name)
+{
+	prog_name = name;
+}
+
+const char *log_get_name(void)
+{
+	return prog_name;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -22,12 +33,12 @@ enum log_level log_get_level(void)
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char buf[1024];
+	char buf[2048];
 	int n, m;
 
 	if (level > cur_level)
 		return;
-	n = snprintf(buf, sizeof(buf), "netrec: %s",
+	n = snprintf(buf, sizeof(buf), "%s: %s", prog_name,
 		     level == NR_LOG_WARN ? "warning: " : "");
 	m = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	n = m < 0 ? n : n + m;

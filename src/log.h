@@ -15,7 +15,11 @@ enum log_level {
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 
-/* One line on stderr, prefixed "netrec: ", written with one write(2). */
+/* The prefix of every message: "netrec" unless a tool says its own name. */
+void log_set_name(const char *name);
+const char *log_get_name(void);
+
+/* One line on stderr, prefixed "NAME: ", written with one write(2). */
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -23,6 +23,7 @@
 #include "idxread.h"
 #include "index.h"
 #include "jscan.h"
+#include "log.h"
 #include "packet.h"
 #include "tool.h"
 
@@ -91,8 +92,8 @@ static void walk_entry(struct walk *w, int dirfd, const char *rel,
 		fd = openat(dirfd, de->d_name,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || walk_dir(w, fd, sub))
-			tool_warn("%s/%s: cannot read: %s", w->set->dir, sub,
-				  strerror(errno));
+			pr_warn("%s/%s: cannot read: %s", w->set->dir, sub,
+				strerror(errno));
 	} else if (is_index_name(de->d_name)) {
 		xgrow((void **)&w->paths, &w->cap, w->n + 1, sizeof(*w->paths));
 		w->paths[w->n++] = sub;
@@ -211,7 +212,7 @@ static int load_file(const char *path, struct iobuf io[2], size_t *len)
 	}
 	err = unzstd(io[1].p, n, &io[0], len, &why);
 	if (why)
-		tool_warn("%s: %s; using what could be read", path, why);
+		pr_warn("%s: %s; using what could be read", path, why);
 	return err;
 }
 
@@ -240,7 +241,7 @@ static void bad_line(struct reader *rd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tool_warn("%s:%u: %s", rd->c->idx_path, rd->line, msg);
+	pr_warn("%s:%u: %s", rd->c->idx_path, rd->line, msg);
 }
 
 /* Microseconds in the index: round there, not in nanoseconds. */
@@ -587,9 +588,9 @@ static void parse_chunk_line(struct reader *rd, const struct jobj *o,
 		return;
 	}
 	if (first && get_u64(o, "schema", &schema) && schema > SCHEMA)
-		tool_warn("%s: schema %llu is newer than this tool (%d); "
-			  "reading what it knows",
-			  c->idx_path, (unsigned long long)schema, SCHEMA);
+		pr_warn("%s: schema %llu is newer than this tool (%d); "
+			"reading what it knows",
+			c->idx_path, (unsigned long long)schema, SCHEMA);
 	chunk_fields(rd, o, end);
 	if (end)
 		c->end_text = arena_strndup(rd->arena, line, n);
@@ -746,18 +747,17 @@ static struct idx_chunk *read_index(struct idx_set *set, const char *rel,
 	err = load_file(c->idx_path, io, &len);
 	buf = io[0].p;
 	if (err) {
-		tool_warn("%s: cannot read: %s", c->idx_path, strerror(-err));
+		pr_warn("%s: cannot read: %s", c->idx_path, strerror(-err));
 		goto skip;
 	}
 	if (out_of_time(&rd, buf, len))
 		goto skip;
 	parse_lines(&rd, buf, len);
 	if (rd.shown > BAD_SHOWN)
-		tool_warn("%s: %u more bad lines not shown", c->idx_path,
-			  rd.shown - BAD_SHOWN);
+		pr_warn("%s: %u more bad lines not shown", c->idx_path,
+			rd.shown - BAD_SHOWN);
 	if (!c->end_text && len)
-		tool_warn(
-			"%s: no end line: the index was cut short (a crash?); "
+		pr_warn("%s: no end line: the index was cut short (a crash?); "
 			"using the %u lines it has",
 			c->idx_path, rd.line - 1);
 	fill_times(c);
@@ -933,13 +933,13 @@ int idx_load(struct idx_set *set, const char *dir, const struct idx_opts *o)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		tool_err("%s: %s", dir, strerror(errno));
+		pr_err("%s: %s", dir, strerror(errno));
 		return err;
 	}
 	w.chunks = strmap_new();
 	err = walk_dir(&w, fd, "");
 	if (err) {
-		tool_err("%s: %s", dir, strerror(-err));
+		pr_err("%s: %s", dir, strerror(-err));
 		goto out;
 	}
 	set->indexes = w.n;

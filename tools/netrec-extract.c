@@ -17,6 +17,7 @@
 
 #include "hashtab.h"
 #include "idxread.h"
+#include "log.h"
 #include "packet.h"
 #include "pcapfile.h"
 #include "pktread.h"
@@ -293,8 +294,8 @@ static void job_fail(struct job *j, int err)
 		      "or not its index?)";
 	else if (!err)
 		why = "the file ends before the packets its index points at";
-	tool_err("%s: %s%s", j->c->chunk_path, why,
-		 j->whole ? "" : "; skipping the rest of this part");
+	pr_err("%s: %s%s", j->c->chunk_path, why,
+	       j->whole ? "" : "; skipping the rest of this part");
 	j->broken = true;
 }
 
@@ -337,18 +338,18 @@ static bool job_open(struct job *j, const struct selection *s)
 	int err;
 
 	if (!j->c->chunk_path) {
-		tool_err("%s: the chunk is missing (its index is %s): its "
-			 "packets cannot be extracted",
-			 j->c->rel_chunk, j->c->idx_path);
+		pr_err("%s: the chunk is missing (its index is %s): its "
+		       "packets cannot be extracted",
+		       j->c->rel_chunk, j->c->idx_path);
 		j->broken = true;
 		return false;
 	}
 	err = pkt_src_open(&j->src, j->c->chunk_path, j->c->compressed);
 	if (err) {
-		tool_err("%s: %s", j->c->chunk_path,
-			 err == -EPROTONOSUPPORT ? "not LINKTYPE_NULL"
-			 : err == -EBADMSG	 ? "not a pcap or pcapng file"
-						 : strerror(-err));
+		pr_err("%s: %s", j->c->chunk_path,
+		       err == -EPROTONOSUPPORT ? "not LINKTYPE_NULL"
+		       : err == -EBADMSG       ? "not a pcap or pcapng file"
+					       : strerror(-err));
 		j->broken = true;
 		return false;
 	}
@@ -543,12 +544,12 @@ static int open_output(struct extract *x)
 	x->dead = pcap_open_dead_with_tstamp_precision(
 		DLT_NULL, snaplen, PCAP_TSTAMP_PRECISION_NANO);
 	if (!x->dead) {
-		tool_err("libpcap: cannot make a pcap handle");
+		pr_err("libpcap: cannot make a pcap handle");
 		return -ENOMEM;
 	}
 	x->dumper = pcap_dump_open(x->dead, x->out);
 	if (!x->dumper) {
-		tool_err("%s: %s", x->out, pcap_geterr(x->dead));
+		pr_err("%s: %s", x->out, pcap_geterr(x->dead));
 		return -EIO;
 	}
 	x->bytes = PCAP_FILE_HDR_LEN;
@@ -678,9 +679,9 @@ static void log_start(const struct extract *x)
 	char range[2 * TIME_STR_LEN + 16];
 
 	sel_range_str(&x->sel, range, sizeof(range));
-	tool_info("directory: %s", x->sel.dir);
-	tool_info("expression: %s", *x->sel.text ? x->sel.text : "(none)");
-	tool_info("time: %s", range);
+	pr_info("directory: %s", x->sel.dir);
+	pr_info("expression: %s", *x->sel.text ? x->sel.text : "(none)");
+	pr_info("time: %s", range);
 }
 
 static void log_end(const struct extract *x, const char *out_sha)
@@ -688,19 +689,19 @@ static void log_end(const struct extract *x, const char *out_sha)
 	for (size_t i = 0; i < x->njobs; i++) {
 		const struct job *j = &x->jobs[i];
 
-		tool_info("chunk %s: sha256 %s (%s): %llu packets read, "
-			  "%llu matched, %llu duplicates dropped%s",
-			  j->c->rel_chunk, j->c->sha256 ? j->c->sha256 : "-",
-			  custody_word(x, j), (unsigned long long)j->read,
-			  (unsigned long long)j->kept,
-			  (unsigned long long)j->dups,
-			  j->broken ? "; NOT READ IN FULL (see above)" : "");
+		pr_info("chunk %s: sha256 %s (%s): %llu packets read, "
+			"%llu matched, %llu duplicates dropped%s",
+			j->c->rel_chunk, j->c->sha256 ? j->c->sha256 : "-",
+			custody_word(x, j), (unsigned long long)j->read,
+			(unsigned long long)j->kept,
+			(unsigned long long)j->dups,
+			j->broken ? "; NOT READ IN FULL (see above)" : "");
 	}
-	tool_info("wrote %llu packets (%llu bytes) to %s%s%s%s",
-		  (unsigned long long)x->written, (unsigned long long)x->bytes,
-		  strcmp(x->out, "-") ? x->out : "standard output",
-		  out_sha ? ", sha256 " : "", out_sha ? out_sha : "",
-		  x->limited ? " (stopped at the limit)" : "");
+	pr_info("wrote %llu packets (%llu bytes) to %s%s%s%s",
+		(unsigned long long)x->written, (unsigned long long)x->bytes,
+		strcmp(x->out, "-") ? x->out : "standard output",
+		out_sha ? ", sha256 " : "", out_sha ? out_sha : "",
+		x->limited ? " (stopped at the limit)" : "");
 	verify_summary(x->mismatches, "their packets were extracted, but the "
 				      "evidence may have been altered");
 }
@@ -800,18 +801,18 @@ static int parse_args(struct extract *x, int argc, char **argv)
 		case 'c':
 			if (parse_ulong(optarg, UINT64_MAX, &x->max_pkts) ||
 			    !x->max_pkts) {
-				tool_err("-c '%s': a number of packets, 1 or "
-					 "more",
-					 optarg);
+				pr_err("-c '%s': a number of packets, 1 or "
+				       "more",
+				       optarg);
 				return -EINVAL;
 			}
 			break;
 		case OPT_MAX_BYTES:
 			if (parse_bytes(optarg, &x->max_bytes) ||
 			    !x->max_bytes) {
-				tool_err("--max-bytes '%s': a size in bytes "
-					 "(k, m, g for KiB, MiB, GiB)",
-					 optarg);
+				pr_err("--max-bytes '%s': a size in bytes "
+				       "(k, m, g for KiB, MiB, GiB)",
+				       optarg);
 				return -EINVAL;
 			}
 			break;
@@ -831,13 +832,13 @@ static int parse_args(struct extract *x, int argc, char **argv)
 		}
 	}
 	if (!x->out) {
-		tool_err("no output: give -w FILE (or -w - for standard "
-			 "output)");
+		pr_err("no output: give -w FILE (or -w - for standard "
+		       "output)");
 		return -EINVAL;
 	}
 	if (!strcmp(x->out, "-") && isatty(STDOUT_FILENO)) {
-		tool_err("-w -: standard output is a terminal; pipe it into "
-			 "tcpdump -r - or give a file");
+		pr_err("-w -: standard output is a terminal; pipe it into "
+		       "tcpdump -r - or give a file");
 		return -EINVAL;
 	}
 	return sel_expr(&x->sel, argc - optind, argv + optind);
@@ -869,7 +870,7 @@ static int run(struct extract *x)
 	merge(x);
 	pcap_dump_flush(x->dumper);
 	if (ferror(pcap_dump_file(x->dumper))) {
-		tool_err("%s: write error", x->out);
+		pr_err("%s: write error", x->out);
 		return EXIT_USAGE;
 	}
 	pcap_dump_close(x->dumper);
@@ -890,7 +891,7 @@ int main(int argc, char **argv)
 	struct extract x = { .verify = true, .dedup = true };
 	int rc;
 
-	tool_name = "netrec-extract";
+	log_set_name("netrec-extract");
 	sel_init(&x.sel);
 	raise_nofile();
 	if (parse_args(&x, argc, argv) || sel_load(&x.sel, false)) {

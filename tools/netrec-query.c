@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "idxread.h"
+#include "log.h"
 #include "select.h"
 #include "table.h"
 #include "tool.h"
@@ -743,8 +744,8 @@ static void verify_all(struct query *q)
 			q->verify_failed++;
 	}
 	if (!verify_summary(q->verify_failed, "see above"))
-		tool_info("verified: no chunk in the time range differs from "
-			  "the SHA-256 in its index");
+		pr_info("verified: no chunk in the time range differs from "
+			"the SHA-256 in its index");
 }
 
 enum { OPT_FLOWS = OPT_TOOL, OPT_DNS, OPT_CHUNKS, OPT_SUMMARY, OPT_VERIFY };
@@ -804,7 +805,7 @@ int main(int argc, char **argv)
 	struct query q = { .header = true };
 	int rc;
 
-	tool_name = "netrec-query";
+	log_set_name("netrec-query");
 	sel_init(&q.sel);
 	/* Only flows and DNS messages are printed from their lines. */
 	if (parse_args(&q, argc, argv) ||
@@ -830,7 +831,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	if (fflush(stdout) || ferror(stdout)) {
-		tool_err("writing the output: %s", strerror(errno));
+		pr_err("writing the output: %s", strerror(errno));
 		rc = EXIT_USAGE;
 	}
 	if (q.verify_failed)

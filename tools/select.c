@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "select.h"
 #include "timearg.h"
 #include "tool.h"
@@ -27,7 +28,7 @@ static int sel_time(struct selection *s, const char *arg, bool until)
 	int64_t t;
 
 	if (timearg_parse(arg, now_ns(), &t, &why)) {
-		tool_err("--%s '%s': %s", until ? "until" : "since", arg, why);
+		pr_err("--%s '%s': %s", until ? "until" : "since", arg, why);
 		return -EINVAL;
 	}
 	if (until)
@@ -47,13 +48,13 @@ int sel_option(struct selection *s, int c, const char *arg)
 	case OPT_UNTIL:
 		return sel_time(s, arg, c == OPT_UNTIL);
 	case 'q':
-		tool_quiet = true;
+		log_set_level(NR_LOG_WARN);
 		return 0;
 	case 'V':
-		printf("%s %s\n", tool_name, PACKAGE_VERSION);
+		printf("%s %s\n", log_get_name(), PACKAGE_VERSION);
 		exit(EXIT_FOUND);
 	default:
-		fprintf(stderr, "Try '%s --help'.\n", tool_name);
+		fprintf(stderr, "Try '%s --help'.\n", log_get_name());
 		return -EINVAL;
 	}
 }
@@ -66,7 +67,7 @@ int sel_expr(struct selection *s, int argc, char **argv)
 	if (!expr_parse(s->text, &s->expr, &err))
 		return 0;
 	fflush(stdout);
-	expr_print_error(stderr, tool_name, s->text, &err);
+	expr_print_error(stderr, log_get_name(), s->text, &err);
 	return -EINVAL;
 }
 
@@ -83,11 +84,11 @@ static void warn_incomplete(const struct selection *s)
 			n++;
 	}
 	if (n)
-		tool_warn("%zu chunk(s) in the time range have incomplete "
-			  "indexes (netrec fell behind and skipped indexing "
-			  "packets): flows may be missing (netrec-query "
-			  "--chunks shows which)",
-			  n);
+		pr_warn("%zu chunk(s) in the time range have incomplete "
+			"indexes (netrec fell behind and skipped indexing "
+			"packets): flows may be missing (netrec-query "
+			"--chunks shows which)",
+			n);
 }
 
 int sel_load(struct selection *s, bool keep_json)
@@ -100,8 +101,8 @@ int sel_load(struct selection *s, bool keep_json)
 	int err;
 
 	if (s->since >= s->until) {
-		tool_err("--since is not before --until: the time range is "
-			 "empty");
+		pr_err("--since is not before --until: the time range is "
+		       "empty");
 		return -EINVAL;
 	}
 	err = idx_load(&s->set, s->dir, &o);
@@ -112,16 +113,16 @@ int sel_load(struct selection *s, bool keep_json)
 		return 0;
 	}
 	if (s->set.chunk_files)
-		tool_err("%s: no index files (*.idx.jsonl, *.idx.jsonl.zst) "
-			 "here or below, but %zu chunk files: recorded by a "
-			 "netrec without indexes, or their indexes were "
-			 "removed (tcpdump -r still reads the chunks)",
-			 s->dir, s->set.chunk_files);
+		pr_err("%s: no index files (*.idx.jsonl, *.idx.jsonl.zst) "
+		       "here or below, but %zu chunk files: recorded by a "
+		       "netrec without indexes, or their indexes were "
+		       "removed (tcpdump -r still reads the chunks)",
+		       s->dir, s->set.chunk_files);
 	else
-		tool_err("%s: no index files (*.idx.jsonl, *.idx.jsonl.zst) "
-			 "here or below: not a netrec capture directory "
-			 "(give one with -r DIR)",
-			 s->dir);
+		pr_err("%s: no index files (*.idx.jsonl, *.idx.jsonl.zst) "
+		       "here or below: not a netrec capture directory "
+		       "(give one with -r DIR)",
+		       s->dir);
 	return -ENOENT;
 }
 

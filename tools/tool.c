@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Messages, allocation, times and terminal-safe text for the tools. */
+/* Allocation, times and terminal-safe text for the tools. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,60 +10,13 @@
 #include <unistd.h>
 
 #include "hashtab.h"
+#include "log.h"
 #include "tool.h"
 #include "units.h"
 
-const char *tool_name = "netrec-tool";
-bool tool_quiet;
-
-static void vmsg(const char *kind, const char *fmt, va_list ap)
-{
-	char buf[2048];
-	int n, m;
-
-	n = snprintf(buf, sizeof(buf), "%s: %s", tool_name, kind);
-	m = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	n = m < 0 ? n : n + m;
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	/* One write: lines stay whole next to other writers of stderr. */
-	if (write(STDERR_FILENO, buf, n) < 0)
-		return;
-}
-
-void tool_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg("", fmt, ap);
-	va_end(ap);
-}
-
-void tool_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void tool_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (tool_quiet)
-		return;
-	va_start(ap, fmt);
-	vmsg("", fmt, ap);
-	va_end(ap);
-}
-
 void oom(void)
 {
-	tool_err("out of memory");
+	pr_err("out of memory");
 	exit(EXIT_USAGE);
 }
 

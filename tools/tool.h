@@ -8,24 +8,16 @@
 #include <stdio.h>
 
 /*
- * What netrec-query and netrec-extract share: messages on stderr prefixed
- * with the tool's name, allocation that exits on failure (a command-line
- * tool has nothing better to do), times, and text made safe for a
- * terminal.
+ * What netrec-query and netrec-extract share: allocation that exits on
+ * failure (a command-line tool has nothing better to do), times, and text
+ * made safe for a terminal.  Messages go through src/log.h, prefixed with
+ * the tool's name (log_set_name()).
  */
 
 /* Exit codes of both tools. */
 #define EXIT_FOUND 0
 #define EXIT_NOMATCH 1
 #define EXIT_USAGE 2
-
-extern const char *tool_name;
-extern bool tool_quiet;
-
-void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Informational; dropped with -q. */
-void tool_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Says "out of memory" and exits with EXIT_USAGE. */
 void oom(void) __attribute__((noreturn));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "tool.h"
 #include "verify.h"
 #include "zseek.h"
@@ -85,8 +86,8 @@ bool verify_is_failure(enum verify_result r)
 bool verify_summary(int failed, const char *meaning)
 {
 	if (failed)
-		tool_err("*** %d chunk(s) failed verification: %s ***", failed,
-			 meaning);
+		pr_err("*** %d chunk(s) failed verification: %s ***", failed,
+		       meaning);
 	return failed;
 }
 
@@ -97,30 +98,30 @@ enum verify_result chunk_verify(const struct idx_chunk *c,
 
 	got[0] = '\0';
 	if (!c->chunk_path) {
-		tool_warn("%s: the chunk is missing (its index is %s)",
-			  c->rel_chunk, c->idx_path);
+		pr_warn("%s: the chunk is missing (its index is %s)",
+			c->rel_chunk, c->idx_path);
 		return VERIFY_MISSING;
 	}
 	if (!c->sha256) {
-		tool_warn("%s: its index has no SHA-256 (cut short): "
-			  "cannot be verified",
-			  c->chunk_path);
+		pr_warn("%s: its index has no SHA-256 (cut short): "
+			"cannot be verified",
+			c->chunk_path);
 		return VERIFY_NO_SHA;
 	}
 	err = chunk_sha256(c->chunk_path, c->compressed, got);
 	if (err) {
-		tool_err("%s: cannot verify: %s", c->chunk_path,
-			 err == -EBADMSG ? "corrupt compressed data"
-					 : strerror(-err));
+		pr_err("%s: cannot verify: %s", c->chunk_path,
+		       err == -EBADMSG ? "corrupt compressed data"
+				       : strerror(-err));
 		return VERIFY_ERROR;
 	}
 	if (!strcmp(got, c->sha256))
 		return VERIFY_OK;
-	tool_err("*** SHA-256 MISMATCH: %s no longer matches its index ***",
-		 c->chunk_path);
-	tool_err("***   index %s: sha256 %s", c->idx_path, c->sha256);
-	tool_err("***   file now:  sha256 %s", got);
-	tool_err("*** the file changed after netrec finished it: "
-		 "the evidence may have been altered ***");
+	pr_err("*** SHA-256 MISMATCH: %s no longer matches its index ***",
+	       c->chunk_path);
+	pr_err("***   index %s: sha256 %s", c->idx_path, c->sha256);
+	pr_err("***   file now:  sha256 %s", got);
+	pr_err("*** the file changed after netrec finished it: "
+	       "the evidence may have been altered ***");
 	return VERIFY_MISMATCH;
 }
