@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static int entry_type(int fd, const struct dirent *e)
 	return IFTODT(st.st_mode);
 }
 
-/* @sub (NULL: @dirfd itself, whose subdirectories go in @subs). */
+/* @sub (NULL: @dirfd itself); its subdirectories go in @subs if not NULL. */
 static int list(int dirfd, const char *sub, struct outdir_paths *subs,
 		outdir_fn fn, void *arg)
 {
@@ -78,8 +79,8 @@ static int list(int dirfd, const char *sub, struct outdir_paths *subs,
 			continue;
 		type = entry_type(fd, e);
 		err = fn(fd, sub, e->d_name, type, arg);
-		if (!err && !sub && type == DT_DIR)
-			err = outdir_paths_add(subs, NULL, e->d_name);
+		if (!err && subs && type == DT_DIR)
+			err = outdir_paths_add(subs, sub, e->d_name);
 		if (err)
 			break;
 	}
@@ -87,14 +88,27 @@ static int list(int dirfd, const char *sub, struct outdir_paths *subs,
 	return err;
 }
 
-int outdir_walk(int dirfd, const char *what, outdir_fn fn, void *arg)
+/* How many directories down from the top @sub is. */
+static unsigned int depth_of(const char *sub)
+{
+	unsigned int d = 1;
+
+	for (; *sub; sub++)
+		d += *sub == '/';
+	return d;
+}
+
+int outdir_walk_depth(int dirfd, const char *what, unsigned int depth,
+		      outdir_fn fn, void *arg)
 {
 	struct outdir_paths subs = { 0 };
 	int err;
 
-	err = list(dirfd, NULL, &subs, fn, arg);
+	err = list(dirfd, NULL, depth ? &subs : NULL, fn, arg);
+	/* subs grows as it is walked: breadth first. */
 	for (size_t i = 0; !err && i < subs.n; i++) {
-		int e = list(dirfd, subs.v[i], NULL, fn, arg);
+		bool deeper = depth_of(subs.v[i]) < depth;
+		int e = list(dirfd, subs.v[i], deeper ? &subs : NULL, fn, arg);
 
 		if (e == -ENOMEM || e == OUTDIR_STOP)
 			err = e;
@@ -108,4 +122,9 @@ int outdir_walk(int dirfd, const char *what, outdir_fn fn, void *arg)
 	if (err && what)
 		pr_err("cannot look for %s: %s", what, strerror(-err));
 	return err;
+}
+
+int outdir_walk(int dirfd, const char *what, outdir_fn fn, void *arg)
+{
+	return outdir_walk_depth(dirfd, what, 1, fn, arg);
 }

@@ -44,4 +44,12 @@ typedef int (*outdir_fn)(int fd, const char *sub, const char *name, int type,
  */
 int outdir_walk(int dirfd, const char *what, outdir_fn fn, void *arg);
 
+/*
+ * The same, for trees that hold more than one output directory (the
+ * tools read archives of them): subdirectories down to @depth levels
+ * below @dirfd, breadth first.  outdir_walk() is a depth of 1.
+ */
+int outdir_walk_depth(int dirfd, const char *what, unsigned int depth,
+		      outdir_fn fn, void *arg);
+
 #endif

@@ -24,6 +24,7 @@
 #include "index.h"
 #include "jscan.h"
 #include "log.h"
+#include "outdir.h"
 #include "packet.h"
 #include "tool.h"
 
@@ -33,6 +34,8 @@
 /* Bad lines reported per file; the rest are counted. */
 #define BAD_SHOWN 10
 #define SCHEMA 1
+/* Archives of output directories nest them; deeper than this is not ours. */
+#define WALK_DEPTH 16
 
 struct walk {
 	struct idx_set *set;
@@ -59,66 +62,26 @@ static bool is_index_name(const char *s)
 	return ends_with(s, INDEX_EXT) || ends_with(s, IDX_ZST_EXT);
 }
 
-static int walk_dir(struct walk *w, int dirfd, const char *rel);
-
-/* Directory or regular file: d_type where the file system gives it. */
-static bool entry_mode(int dirfd, const struct dirent *de, mode_t *mode)
+/* Notes an index or a chunk found beneath the directory (an outdir_fn). */
+static int note_file(int fd, const char *sub, const char *name, int type,
+		     void *arg)
 {
-	struct stat st;
+	struct walk *w = arg;
+	char *path;
 
-	if (de->d_type == DT_DIR || de->d_type == DT_REG) {
-		*mode = de->d_type == DT_DIR ? S_IFDIR : S_IFREG;
-		return true;
-	}
-	if (de->d_type != DT_UNKNOWN ||
-	    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-		return false;
-	*mode = st.st_mode;
-	return S_ISDIR(*mode) || S_ISREG(*mode);
-}
-
-static void walk_entry(struct walk *w, int dirfd, const char *rel,
-		       const struct dirent *de)
-{
-	mode_t mode;
-	char *sub;
-	int fd;
-
-	if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-	    !entry_mode(dirfd, de, &mode))
-		return;
-	sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-	if (S_ISDIR(mode)) {
-		fd = openat(dirfd, de->d_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || walk_dir(w, fd, sub))
-			pr_warn("%s/%s: cannot read: %s", w->set->dir, sub,
-				strerror(errno));
-	} else if (is_index_name(de->d_name)) {
+	(void)fd;
+	if (type != DT_REG)
+		return 0;
+	if (is_index_name(name)) {
+		path = sub ? xasprintf("%s/%s", sub, name) : xstrdup(name);
 		xgrow((void **)&w->paths, &w->cap, w->n + 1, sizeof(*w->paths));
-		w->paths[w->n++] = sub;
-		return;
-	} else if (is_chunk_name(de->d_name)) {
+		w->paths[w->n++] = path;
+	} else if (is_chunk_name(name)) {
+		path = sub ? xasprintf("%s/%s", sub, name) : xstrdup(name);
 		w->set->chunk_files++;
-		strmap_slot(w->chunks, sub);
+		strmap_slot(w->chunks, path);
+		free(path);
 	}
-	free(sub);
-}
-
-/* Every index beneath @dirfd (at @rel), without following symlinks. */
-static int walk_dir(struct walk *w, int dirfd, const char *rel)
-{
-	struct dirent *de;
-	DIR *d;
-
-	d = fdopendir(dirfd);
-	if (!d) {
-		close(dirfd);
-		return -errno;
-	}
-	while ((de = readdir(d)))
-		walk_entry(w, dirfd, rel, de);
-	closedir(d);
 	return 0;
 }
 
@@ -937,11 +900,10 @@ int idx_load(struct idx_set *set, const char *dir, const struct idx_opts *o)
 		return err;
 	}
 	w.chunks = strmap_new();
-	err = walk_dir(&w, fd, "");
-	if (err) {
-		pr_err("%s: %s", dir, strerror(-err));
+	err = outdir_walk_depth(fd, "indexes", WALK_DEPTH, note_file, &w);
+	close(fd);
+	if (err)
 		goto out;
-	}
 	set->indexes = w.n;
 	read_all_indexes(set, &w, o);
 	qsort(set->chunks, set->n, sizeof(*set->chunks), cmp_chunks);

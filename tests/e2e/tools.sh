@@ -213,6 +213,14 @@ like "$(grep evil <<<"$out" | tail -n 1)" 'response +evil\.example\.net +A +NOER
 is "$("$QUERY" -r "$FIX" --chunks --json 2>/dev/null | jq -r .path | sort | paste -sd' ')" \
 	"curl-4242.1.pcap.zst curl-4242.pcap dig-600.pcap nc-300.pcap python3-200.pcap ssh-700.pcap web/nginx-500.pcapng" \
 	"--chunks: every chunk, in subdirectories too, compressed too"
+# An archive of output directories: found at any depth, never through a
+# symlink (the link would show every chunk twice).
+mkdir -p "$WORK/archive/host1"
+cp -a "$FIX" "$WORK/archive/host1/day1"
+ln -s "$FIX" "$WORK/archive/link"
+is "$("$QUERY" -r "$WORK/archive" --chunks --json 2>/dev/null | jq -r .path | sort | paste -sd' ')" \
+	"$(printf 'host1/day1/%s ' curl-4242.1.pcap.zst curl-4242.pcap dig-600.pcap nc-300.pcap python3-200.pcap ssh-700.pcap web/nginx-500.pcapng | sed 's/ $//')" \
+	"--chunks of an archive: two levels down, not through a symlink"
 is "$("$QUERY" -r "$FIX" --chunks --json pid 4242 2>/dev/null | jq -r .path | paste -sd' ')" \
 	"curl-4242.pcap curl-4242.1.pcap.zst" "--chunks pid 4242: curl's two chunks, in time order"
 is "$("$QUERY" -r "$FIX" --chunks --json comm dig 2>/dev/null | jq -r .status)" cut-short \
