@@ -126,6 +126,16 @@ static bool known_method(const uint8_t *p, size_t n)
 	return false;
 }
 
+bool http_may_start(const uint8_t *p, size_t len)
+{
+	const uint8_t *sp;
+
+	if (len >= 5 && !memcmp(p, "HTTP/", 5))
+		return true;
+	sp = memchr(p, ' ', len < HTTP_METHOD_MAX ? len : HTTP_METHOD_MAX);
+	return sp && known_method(p, (size_t)(sp - p));
+}
+
 /* The request target: visible bytes (or not ASCII); no SP, CR or NUL. */
 static bool uri_byte(uint8_t c)
 {

@@ -36,4 +36,10 @@ struct http_msg {
  */
 bool http_parse(const uint8_t *p, size_t len, struct http_msg *m);
 
+/*
+ * Could @p start an HTTP/1.x message: "HTTP/" or a known method and a
+ * space?  A cheap test for every TCP payload, ahead of http_parse().
+ */
+bool http_may_start(const uint8_t *p, size_t len);
+
 #endif

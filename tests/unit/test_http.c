@@ -13,6 +13,8 @@ static const char *const methods[] = {
 };
 
 static struct http_msg m;
+/* Messages http_parse() took that http_may_start() would have turned away. */
+static int may_start_missed, parsed_ok;
 
 /*
  * Parses a copy in a buffer of exactly @n bytes, with no NUL after it:
@@ -29,6 +31,10 @@ static bool parse(const void *s, size_t n)
 		memcpy(copy, s, n);
 	memset(&m, 0x5a, sizeof(m));
 	ret = http_parse(copy, n, &m);
+	if (ret) {
+		parsed_ok++;
+		may_start_missed += !http_may_start(copy, n);
+	}
 	free(copy);
 	return ret;
 }
@@ -468,6 +474,25 @@ static void test_fuzz(void)
 	ok(taken > 1000, "and many of them are still taken (%d)", taken);
 }
 
+/* The cheap test ahead of the parser: never turns a message away. */
+static void test_may_start(void)
+{
+	static const uint8_t tls[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01 };
+
+	ok(may_start_missed == 0,
+	   "http_may_start() passes all %d messages the parser took (%d not)",
+	   parsed_ok, may_start_missed);
+	ok(http_may_start((const uint8_t *)"OPTIONS * HTTP/1.1", 18) &&
+		   http_may_start((const uint8_t *)"HTTP/1.0 200 OK", 15),
+	   "may start: the longest method, a status line");
+	ok(!http_may_start((const uint8_t *)"get / HTTP/1.1", 14) &&
+		   !http_may_start((const uint8_t *)"GETX / HTTP/1.1", 15) &&
+		   !http_may_start((const uint8_t *)"GET", 3) &&
+		   !http_may_start((const uint8_t *)"SSH-2.0-OpenSSH", 15) &&
+		   !http_may_start(tls, sizeof(tls)),
+	   "may not start: lower case, unknown method, no space, SSH, TLS");
+}
+
 int main(void)
 {
 	test_request();
@@ -479,5 +504,6 @@ int main(void)
 	test_garbage();
 	test_prefixes();
 	test_fuzz();
+	test_may_start();
 	return tap_done();
 }
