@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -74,4 +75,47 @@ int write_all(int fd, const void *buf, size_t len)
 	size_t done;
 
 	return write_some(fd, buf, len, &done);
+}
+
+int file_reserve(int fd, uint64_t *reserved, uint64_t end, uint64_t ahead)
+{
+	int rc;
+
+	if (end <= *reserved)
+		return 0;
+	do
+		rc = fallocate(fd, FALLOC_FL_KEEP_SIZE, *reserved,
+			       end + ahead - *reserved);
+	while (rc && errno == EINTR);
+	if (!rc) {
+		*reserved = end + ahead;
+		return 0;
+	}
+	if (errno == ENOSPC || errno == EDQUOT) {
+		/* Room for what is asked, if not for the margin. */
+		if (!fallocate(fd, FALLOC_FL_KEEP_SIZE, *reserved,
+			       end - *reserved)) {
+			*reserved = end;
+			return 0;
+		}
+		return -errno;
+	}
+	/* No fallocate(2) here (or it failed otherwise): write as before. */
+	*reserved = UINT64_MAX;
+	return 0;
+}
+
+int file_unreserve(int fd, uint64_t reserved, uint64_t size)
+{
+	if (reserved == UINT64_MAX || reserved <= size)
+		return 0;
+	return ftruncate(fd, size) ? -errno : 0;
+}
+
+bool file_reserved_past_end(const struct stat *st)
+{
+	uint64_t blk = st->st_blksize > 0 ? st->st_blksize : 4096;
+	uint64_t whole = ((uint64_t)st->st_size + blk - 1) / blk * blk;
+
+	return (uint64_t)st->st_blocks * 512 > whole;
 }

@@ -12,6 +12,7 @@
 #include <pcap/dlt.h>
 
 #include "digest.h"
+#include "fileio.h"
 #include "log.h"
 #include "pcapfile.h"
 #include "safeopen.h"
@@ -26,6 +27,7 @@ struct pcapfile {
 	char *buf; /* stdio buffer of a created file */
 	int err;
 	uint64_t pos;	       /* file offset of the next record */
+	uint64_t reserved;     /* disk space taken up to here (fileio.h) */
 	struct digest *digest; /* hashes every record written, if set */
 };
 
@@ -110,7 +112,7 @@ int pcapfile_create(struct pcapfile **out, int dirfd, const char *relpath,
 		pcap_dump_close(pf->dumper);
 		goto err_unlink;
 	}
-	pf->pos = PCAP_FILE_HDR_LEN;
+	pf->pos = pf->reserved = PCAP_FILE_HDR_LEN;
 	*out = pf;
 	return 0;
 err_unlink:
@@ -152,7 +154,7 @@ int pcapfile_reopen(struct pcapfile **out, int dirfd, const char *relpath,
 		pr_err("%s: %s", relpath, pcap_geterr(pf->pcap));
 		err = -EIO;
 	}
-	pf->pos = st.st_size;
+	pf->pos = pf->reserved = st.st_size;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -179,9 +181,16 @@ int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
 		.caplen = caplen,
 		.len = len,
 	};
+	int err;
 
 	if (pf->err)
 		return pf->err;
+	/* Refused, not taken, when the disk is full: nothing buffered is lost.
+	 */
+	err = file_reserve(fileno(pcap_dump_file(pf->dumper)), &pf->reserved,
+			   pf->pos + sizeof(sf) + caplen, FILE_BUFFER);
+	if (err)
+		return err;
 	errno = 0;
 	pcap_dump((u_char *)pf->dumper, &h, frame);
 	if (ferror(pcap_dump_file(pf->dumper)))
@@ -204,9 +213,24 @@ int pcapfile_flush(struct pcapfile *pf)
 	return pf->err;
 }
 
-int pcapfile_sync(struct pcapfile *pf)
+/* Flushed, and the space reserved past the end given back. */
+static int flush_all(struct pcapfile *pf)
 {
 	int err = pcapfile_flush(pf);
+
+	if (!err)
+		err = file_unreserve(fileno(pcap_dump_file(pf->dumper)),
+				     pf->reserved, pf->pos);
+	if (err)
+		pf->err = err;
+	else
+		pf->reserved = pf->pos;
+	return err;
+}
+
+int pcapfile_sync(struct pcapfile *pf)
+{
+	int err = flush_all(pf);
 
 	if (!err && fsync(fileno(pcap_dump_file(pf->dumper))))
 		pf->err = err = -errno;
@@ -219,7 +243,7 @@ int pcapfile_close(struct pcapfile *pf)
 	 * pcap_dump_close() hides fclose()'s result; after a good flush only
 	 * close(2) itself could still fail.
 	 */
-	int err = pcapfile_flush(pf);
+	int err = flush_all(pf);
 
 	pcap_dump_close(pf->dumper);
 	pcapfile_free(pf);

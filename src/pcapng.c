@@ -56,6 +56,7 @@ struct pcapng {
 	uint32_t snaplen;
 	int err;
 	uint64_t pos;	       /* file offset of the next block */
+	uint64_t reserved;     /* disk space taken up to here (fileio.h) */
 	struct digest *digest; /* hashes every block written, if set */
 };
 
@@ -239,9 +240,16 @@ static int io_error(struct pcapng *png)
 static int emit(struct pcapng *png, uint8_t *end)
 {
 	uint32_t len = end + 4 - png->blk;
+	int err;
 
 	put32(png->blk + 4, len);
 	put32(end, len);
+	/* Refused, not taken, when the disk is full: nothing buffered is lost.
+	 */
+	err = file_reserve(fileno(png->f), &png->reserved, png->pos + len,
+			   FILE_BUFFER);
+	if (err)
+		return err;
 	errno = 0;
 	if (fwrite(png->blk, len, 1, png->f) != 1)
 		return io_error(png);
@@ -503,7 +511,7 @@ static int open_fd(struct pcapng **out, int fd, bool full, uint32_t snaplen,
 	err = open_stream(png, fd);
 	if (err)
 		goto err_free;
-	png->pos = end;
+	png->pos = png->reserved = end;
 	*out = png;
 	return 0;
 err_close:
@@ -614,9 +622,21 @@ int pcapng_flush(struct pcapng *png)
 	return 0;
 }
 
-int pcapng_sync(struct pcapng *png)
+/* Flushed, and the space reserved past the end given back. */
+static int flush_all(struct pcapng *png)
 {
 	int err = pcapng_flush(png);
+
+	if (!err)
+		err = file_unreserve(fileno(png->f), png->reserved, png->pos);
+	if (!err)
+		png->reserved = png->pos;
+	return err;
+}
+
+int pcapng_sync(struct pcapng *png)
+{
+	int err = flush_all(png);
 
 	if (!err && fsync(fileno(png->f)))
 		err = io_error(png);
@@ -625,7 +645,7 @@ int pcapng_sync(struct pcapng *png)
 
 int pcapng_close(struct pcapng *png)
 {
-	int err = pcapng_flush(png);
+	int err = flush_all(png);
 
 	errno = 0;
 	if (fclose(png->f) && !err)

@@ -172,6 +172,12 @@ static int finish(int pfd, const char *base, enum out_format format, off_t *cut,
 		close(fd);
 		return -ENODATA;
 	}
+	/* Space reserved for records the crash did not let come (fileio.h). */
+	if (file_reserved_past_end(&st) && ftruncate(fd, st.st_size)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	if (format == FORMAT_PCAP)
 		err = finish_pcap(fd, st.st_size, &end, count);
 	else

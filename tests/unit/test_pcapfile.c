@@ -433,6 +433,85 @@ static void test_write_error(void)
 	   "the file stopped at the limit (%lld)", (long long)st.st_size);
 }
 
+/*
+ * A disk that fills up: every record pcapfile_write() took is in the file,
+ * whatever the buffer held when the disk filled (space is taken before a
+ * record is); the one that did not fit is refused, and the file closes
+ * whole.  Records of 1500 bytes and odd sizes, so that the disk fills in
+ * the middle of buffered records, not at a buffer's edge.
+ */
+static void test_full_disk(void)
+{
+	static uint8_t buf[FULL_SNAP];
+	char fs[PATH_MAX + 8];
+	struct timespec ts = { 1700000000, 0 };
+	struct pcapfile *pf = NULL;
+	size_t taken = 0;
+	uint64_t size = 24;
+	struct stat st;
+	int err = 0, fsfd;
+
+	snprintf(fs, sizeof(fs), "%s/small", top);
+	if (mkdir(fs, 0700) || (err = tu_small_fs(fs, 300 * 1024))) {
+		printf("ok %d - # SKIP a small file system: %s\n", ++tap_n,
+		       strerror(err ? -err : errno));
+		return;
+	}
+	fsfd = open(fs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = fsfd < 0 ? -errno
+		       : pcapfile_create(&pf, fsfd, "f.pcap", FULL_SNAP);
+	ok(err == 0, "create f.pcap on a 300 KiB file system (%d)", err);
+	if (err)
+		goto out;
+	pcap_null_header(buf, 4);
+	for (int i = 0; i < 1000 && !err; i++) {
+		uint32_t caplen = 1200 + (i * 97) % 700;
+
+		memset(buf + 4, i, caplen - 4);
+		ts.tv_nsec = i;
+		err = pcapfile_write(pf, &ts, buf, caplen, caplen);
+		if (!err) {
+			taken++;
+			size += 16 + caplen;
+		}
+	}
+	ok(err == -ENOSPC,
+	   "the disk fills: a record is refused, -ENOSPC (%d, "
+	   "after %zu)",
+	   err, taken);
+	err = pcapfile_close(pf);
+	ok(err == 0, "and the file closes whole (%d)", err);
+	ok(stat(path_in(fs, "f.pcap"), &st) == 0 &&
+		   (uint64_t)st.st_size == size,
+	   "every record taken is in it: %lld bytes, want %llu",
+	   (long long)st.st_size, (unsigned long long)size);
+	{
+		char errbuf[PCAP_ERRBUF_SIZE];
+		pcap_t *p = pcap_open_offline_with_tstamp_precision(
+			path_in(fs, "f.pcap"), PCAP_TSTAMP_PRECISION_NANO,
+			errbuf);
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		size_t n = 0, bad = 0;
+
+		while (p && pcap_next_ex(p, &h, &data) == 1) {
+			bad += h->caplen != 1200 + (n * 97) % 700 ||
+			       data[4] != (uint8_t)n ||
+			       h->ts.tv_usec != (suseconds_t)n;
+			n++;
+		}
+		if (p)
+			pcap_close(p);
+		ok(p && n == taken && !bad,
+		   "libpcap reads back all %zu, in order (%zu, %zu bad)", taken,
+		   n, bad);
+	}
+out:
+	if (fsfd >= 0)
+		close(fsfd);
+	umount2(fs, MNT_DETACH);
+}
+
 static void cleanup(void)
 {
 	/* Only our own mkdtemp() directory. */
@@ -461,6 +540,7 @@ int main(void)
 	test_escape();
 	test_reopen();
 	test_write_error();
+	test_full_disk();
 	close(dirfd_);
 	cleanup();
 	return tap_done();

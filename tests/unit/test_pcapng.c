@@ -1167,6 +1167,57 @@ static void test_write_error(void)
 	ok(capinfos_count(path) == whole, "capinfos agrees");
 }
 
+/*
+ * A disk that fills up: every packet pcapng_write() took is in the file,
+ * whatever the buffer held when the disk filled; the one that did not fit
+ * is refused, and the file closes whole.
+ */
+static void test_full_disk(void)
+{
+	const struct pcapng_iface idb = { LINKTYPE_NULL, 0, NULL };
+	static uint8_t frame[2000];
+	char fs[sizeof(top) + 8], path[sizeof(fs) + 16];
+	struct pcapng *png = NULL;
+	size_t taken = 0;
+	int err = 0, rc, fsfd;
+
+	snprintf(fs, sizeof(fs), "%s/small", top);
+	if (mkdir(fs, 0700) || (err = tu_small_fs(fs, 300 * 1024))) {
+		printf("ok %d - # SKIP a small file system: %s\n", ++tap_n,
+		       strerror(err ? -err : errno));
+		return;
+	}
+	fsfd = open(fs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rc = fsfd < 0 ? -errno
+		      : pcapng_create(&png, fsfd, "f.pcapng", NULL, &idb);
+	ok(rc == 0, "create f.pcapng on a 300 KiB file system (%d)", rc);
+	if (rc)
+		goto out;
+	memset(frame, 0x45, sizeof(frame));
+	for (int i = 0; i < 1000 && !err; i++) {
+		struct pcapng_packet p = { .ts_ns = i,
+					   .data = frame,
+					   .caplen = 1200 + (i * 97) % 700,
+					   .len = 2000 };
+
+		err = pcapng_write(png, &p);
+		taken += !err;
+	}
+	ok(err == -ENOSPC,
+	   "the disk fills: a packet is refused, -ENOSPC (%d, after %zu)", err,
+	   taken);
+	rc = pcapng_close(png);
+	ok(rc == 0, "and the file closes whole (%d)", rc);
+	snprintf(path, sizeof(path), "%s/f.pcapng", fs);
+	ok(capinfos_count(path) == (long)taken,
+	   "every packet taken is in it: capinfos counts %ld, want %zu",
+	   capinfos_count(path), taken);
+out:
+	if (fsfd >= 0)
+		close(fsfd);
+	umount2(fs, MNT_DETACH);
+}
+
 static void cleanup(void)
 {
 	/* Only our own mkdtemp() directory. */
@@ -1205,6 +1256,7 @@ int main(void)
 	test_refuse();
 	test_paths();
 	test_write_error();
+	test_full_disk();
 	ok(tu_count_fds() == fds, "no file descriptor leaked (%d, %d)",
 	   tu_count_fds(), fds);
 	close(dfd);

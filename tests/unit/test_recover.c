@@ -410,6 +410,56 @@ static void test_dir(void)
 	   "and still leaves what it cannot finish");
 }
 
+/* Blocks a file holds past its end, rounded to whole blocks. */
+static long long past_end(int dir, const char *rel)
+{
+	struct stat st;
+
+	if (fstatat(dir, rel, &st, AT_SYMLINK_NOFOLLOW))
+		return -1;
+	return (long long)st.st_blocks * 512 -
+	       (st.st_size + st.st_blksize - 1) / st.st_blksize * st.st_blksize;
+}
+
+/*
+ * A chunk left by a crash with disk space reserved past its end (the
+ * writers reserve ahead of their buffers): finished whole, the space given
+ * back, whether or not it needed cutting.
+ */
+static void test_reserved(void)
+{
+	static const char *const names[] = { "r0.pcap.part", "r1.pcap.part",
+					     "r2.pcapng.part" };
+	const size_t lens[] = { pcap_end_at[2], pcap_end_at[2] + 5,
+				png_end_at[2] };
+	char final[64];
+
+	for (int i = 0; i < 3; i++) {
+		int fd, err, reserved;
+
+		put_file(dfd, names[i], i < 2 ? pcap_buf : png_buf, lens[i],
+			 NULL, 0);
+		fd = openat(dfd, names[i], O_RDWR | O_CLOEXEC);
+		reserved = fd >= 0 && !fallocate(fd, FALLOC_FL_KEEP_SIZE,
+						 lens[i], 1 << 20);
+		if (fd >= 0)
+			close(fd);
+		if (!reserved) {
+			printf("ok %d - # SKIP %s: no fallocate here\n",
+			       ++tap_n, names[i]);
+			continue;
+		}
+		err = recover_file(dfd, names[i], final, sizeof(final));
+		ok(err == 0 && past_end(dfd, final) <= 0 &&
+			   size_at(dfd, final) ==
+				   (off_t)(i == 2 ? png_end_at[2]
+						  : pcap_end_at[2]),
+		   "%s: finished whole, its reserved MiB given back (%lld bytes "
+		   "past its end)",
+		   names[i], past_end(dfd, final));
+	}
+}
+
 static void test_file(void)
 {
 	char final[64];
@@ -481,6 +531,7 @@ int main(void)
 	fds = tu_count_fds();
 	test_dir();
 	test_file();
+	test_reserved();
 	ok(tu_count_fds() == fds, "no file descriptor leaked (%d, %d)",
 	   tu_count_fds(), fds);
 

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -124,6 +126,26 @@ static inline int tu_rm_one_(const char *path, const struct stat *st, int flag,
 static inline int tu_rm_tree(const char *path)
 {
 	return nftw(path, tu_rm_one_, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * A tmpfs of @size bytes on @dir, in a mount namespace of this process's
+ * own: nothing outside sees it, and it goes with the process (or with
+ * umount2(@dir, MNT_DETACH)).  0, or -errno (not root: skip).
+ */
+static inline int tu_small_fs(const char *dir, unsigned long size)
+{
+	static bool own_ns;
+	char opt[48];
+
+	if (!own_ns) {
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			return -errno;
+		own_ns = true;
+	}
+	snprintf(opt, sizeof(opt), "size=%lu", size);
+	return mount("tmpfs", dir, "tmpfs", 0, opt) ? -errno : 0;
 }
 
 /*
