@@ -482,8 +482,8 @@ static void finish_chunk(struct filecache *fc, struct outfile *f)
 		err = recover_chunk(fc->dirfd, f->part, final, sizeof(final),
 				    &kept);
 		/*
-		 * Packets stdio had taken but could not flush are gone with
-		 * the cut: they were counted as written, now as lost.
+		 * Packets the buffer had taken but could not write are gone
+		 * with the cut: they were counted as written, now as lost.
 		 */
 		if (!err && kept < f->stats.ifrecv) {
 			fc->lost += f->stats.ifrecv - kept;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +11,7 @@
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
 
+#include "clock.h"
 #include "digest.h"
 #include "fileio.h"
 #include "log.h"
@@ -19,15 +20,29 @@
 
 /* BSD's AF_INET6 as LINKTYPE_NULL readers know it (NetBSD/OpenBSD). */
 #define BSD_AF_INET6 24
-#define FILE_BUFFER (64 * 1024)
+/*
+ * Records are gathered here and written with one pwrite(2).  A file
+ * starts with BUF_MIN; one that fills its buffer within BUF_FAST_NS of the
+ * last write doubles it, up to BUF_MAX: each write(2) into ext4 costs per
+ * call and per page cache folio, and large writes get large folios.  Slow
+ * files keep small buffers, so 128 open files do not hold 128 MiB.  The
+ * smallest buffer still holds the largest record.  The disk space of a
+ * buffer's worth past the last record is taken ahead (fileio.h).
+ */
+#define BUF_MIN (64 * 1024)
+#define BUF_MAX (1024 * 1024)
+#define BUF_FAST_NS (250ULL * 1000000)
 
 struct pcapfile {
 	pcap_t *pcap;
-	pcap_dumper_t *dumper;
-	char *buf; /* stdio buffer of a created file */
+	pcap_dumper_t *dumper; /* wrote or checked the file header */
+	int fd;		       /* the dumper's: records bypass stdio */
 	int err;
-	uint64_t pos;	       /* file offset of the next record */
+	uint8_t *buf;
+	size_t cap, used;
+	uint64_t done;	       /* file offset of buf[0] */
 	uint64_t reserved;     /* disk space taken up to here (fileio.h) */
+	uint64_t last_write;   /* mono ns of the last write(2) */
 	struct digest *digest; /* hashes every record written, if set */
 };
 
@@ -44,12 +59,19 @@ static struct pcapfile *pcapfile_alloc(uint32_t snaplen)
 
 	if (!pf)
 		return NULL;
+	pf->fd = -1;
+	pf->cap = BUF_MIN;
+	pf->buf = malloc(pf->cap);
 	pf->pcap = pcap_open_dead_with_tstamp_precision(
 		DLT_NULL, snaplen, PCAP_TSTAMP_PRECISION_NANO);
-	if (!pf->pcap) {
+	if (!pf->pcap || !pf->buf) {
+		if (pf->pcap)
+			pcap_close(pf->pcap);
+		free(pf->buf);
 		free(pf);
 		return NULL;
 	}
+	pf->last_write = mono_now_ns();
 	return pf;
 }
 
@@ -61,12 +83,22 @@ static void pcapfile_free(struct pcapfile *pf)
 }
 
 /*
- * Only the writer thread touches a file: stdio's per-call lock is pure
- * cost on every pcap_dump() and ferror() (a few percent of the writer).
+ * From here on records go to the dumper's fd, after what libpcap wrote or
+ * found: stdio must hold nothing, or it would write over them at close.
  */
-static void unlocked(struct pcapfile *pf)
+static int take_fd(struct pcapfile *pf)
 {
-	__fsetlocking(pcap_dump_file(pf->dumper), FSETLOCKING_BYCALLER);
+	int64_t end;
+
+	errno = 0;
+	if (pcap_dump_flush(pf->dumper))
+		return errno ? -errno : -EIO;
+	end = pcap_dump_ftell64(pf->dumper);
+	if (end < 0)
+		return errno ? -errno : -EIO;
+	pf->fd = fileno(pcap_dump_file(pf->dumper));
+	pf->done = pf->reserved = end;
+	return 0;
 }
 
 int pcapfile_create(struct pcapfile **out, int dirfd, const char *relpath,
@@ -90,13 +122,6 @@ int pcapfile_create(struct pcapfile **out, int dirfd, const char *relpath,
 		close(fd);
 		goto err_unlink;
 	}
-	/*
-	 * glibc ignores the size unless it is given the buffer.  A re-opened
-	 * file keeps stdio's default: libpcap has read from it already.
-	 */
-	pf->buf = malloc(FILE_BUFFER);
-	if (pf->buf)
-		setvbuf(f, pf->buf, _IOFBF, FILE_BUFFER);
 	pf->dumper = pcap_dump_fopen(pf->pcap, f);
 	if (!pf->dumper) {
 		pr_err("%s: %s", relpath, pcap_geterr(pf->pcap));
@@ -104,15 +129,13 @@ int pcapfile_create(struct pcapfile **out, int dirfd, const char *relpath,
 		err = -EIO;
 		goto err_unlink;
 	}
-	unlocked(pf);
 	/* The header on disk at once: even a file no packet reached is whole.
 	 */
-	if (pcap_dump_flush(pf->dumper)) {
-		err = errno ? -errno : -EIO;
+	err = take_fd(pf);
+	if (err) {
 		pcap_dump_close(pf->dumper);
 		goto err_unlink;
 	}
-	pf->pos = pf->reserved = PCAP_FILE_HDR_LEN;
 	*out = pf;
 	return 0;
 err_unlink:
@@ -148,13 +171,14 @@ int pcapfile_reopen(struct pcapfile **out, int dirfd, const char *relpath,
 	 */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	pf->dumper = pcap_dump_open_append(pf->pcap, path);
-	if (pf->dumper) {
-		unlocked(pf);
-	} else {
+	if (!pf->dumper) {
 		pr_err("%s: %s", relpath, pcap_geterr(pf->pcap));
 		err = -EIO;
+		goto out;
 	}
-	pf->pos = pf->reserved = st.st_size;
+	err = take_fd(pf);
+	if (err)
+		pcap_dump_close(pf->dumper);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -166,65 +190,108 @@ out:
 	return 0;
 }
 
+/* Write the whole buffer; a short write is retried, an error kept. */
+static int write_out(struct pcapfile *pf)
+{
+	size_t off = 0;
+
+	if (pf->err)
+		return pf->err;
+	while (off < pf->used) {
+		ssize_t n = pwrite(pf->fd, pf->buf + off, pf->used - off,
+				   pf->done + off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return pf->err = n < 0 ? -errno : -EIO;
+		off += n;
+	}
+	pf->done += pf->used;
+	pf->used = 0;
+	pf->last_write = mono_now_ns();
+	return 0;
+}
+
+static void grow(struct pcapfile *pf, size_t cap)
+{
+	uint8_t *bigger = realloc(pf->buf, cap);
+
+	if (bigger) {
+		pf->buf = bigger;
+		pf->cap = cap;
+	}
+}
+
+/* No room for @need more: write the buffer, give a busy file a bigger one. */
+static int make_room(struct pcapfile *pf, size_t need)
+{
+	bool fast = mono_now_ns() - pf->last_write < BUF_FAST_NS;
+	int err;
+
+	err = write_out(pf);
+	if (err)
+		return err;
+	if (fast && pf->cap < BUF_MAX)
+		grow(pf, pf->cap * 2);
+	if (need > pf->cap) /* never for a packet: BUF_MIN holds the largest */
+		grow(pf, need);
+	return need > pf->cap ? -ENOMEM : 0;
+}
+
 int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
 		   const uint8_t *frame, uint32_t caplen, uint32_t len)
 {
-	struct pcap_pkthdr h = {
-		.ts = { .tv_sec = ts->tv_sec, .tv_usec = ts->tv_nsec },
-		.caplen = caplen,
-		.len = len,
-	};
-
 	struct sf_pkthdr sf = {
 		.sec = ts->tv_sec,
 		.frac = ts->tv_nsec,
 		.caplen = caplen,
 		.len = len,
 	};
+	size_t need = sizeof(sf) + caplen;
 	int err;
 
 	if (pf->err)
 		return pf->err;
-	/* Refused, not taken, when the disk is full: nothing buffered is lost.
+	/*
+	 * Refused, not taken, when the disk is full: what the buffer holds
+	 * is written whatever happens to the disk meanwhile.
 	 */
-	err = file_reserve(fileno(pcap_dump_file(pf->dumper)), &pf->reserved,
-			   pf->pos + sizeof(sf) + caplen, FILE_BUFFER);
+	err = file_reserve(pf->fd, &pf->reserved, pf->done + pf->used + need,
+			   pf->cap);
 	if (err)
 		return err;
-	errno = 0;
-	pcap_dump((u_char *)pf->dumper, &h, frame);
-	if (ferror(pcap_dump_file(pf->dumper)))
-		return pf->err = errno ? -errno : -EIO;
+	if (pf->used + need > pf->cap) {
+		err = make_room(pf, need);
+		if (err)
+			return err;
+	}
+	memcpy(pf->buf + pf->used, &sf, sizeof(sf));
+	memcpy(pf->buf + pf->used + sizeof(sf), frame, caplen);
+	pf->used += need;
 	if (pf->digest) {
 		digest_update(pf->digest, &sf, sizeof(sf));
 		digest_update(pf->digest, frame, caplen);
 	}
-	pf->pos += sizeof(sf) + caplen;
 	return 0;
 }
 
 int pcapfile_flush(struct pcapfile *pf)
 {
-	if (pf->err)
-		return pf->err;
-	errno = 0;
-	if (pcap_dump_flush(pf->dumper))
-		pf->err = errno ? -errno : -EIO;
-	return pf->err;
+	return write_out(pf);
 }
 
-/* Flushed, and the space reserved past the end given back. */
+/* Written, and the space reserved past the end given back. */
 static int flush_all(struct pcapfile *pf)
 {
-	int err = pcapfile_flush(pf);
+	int err = write_out(pf);
 
 	if (!err)
-		err = file_unreserve(fileno(pcap_dump_file(pf->dumper)),
-				     pf->reserved, pf->pos);
+		err = file_unreserve(pf->fd, pf->reserved, pf->done);
 	if (err)
 		pf->err = err;
 	else
-		pf->reserved = pf->pos;
+		pf->reserved = pf->done;
 	return err;
 }
 
@@ -232,7 +299,7 @@ int pcapfile_sync(struct pcapfile *pf)
 {
 	int err = flush_all(pf);
 
-	if (!err && fsync(fileno(pcap_dump_file(pf->dumper))))
+	if (!err && fsync(pf->fd))
 		pf->err = err = -errno;
 	return err;
 }
@@ -240,8 +307,8 @@ int pcapfile_sync(struct pcapfile *pf)
 int pcapfile_close(struct pcapfile *pf)
 {
 	/*
-	 * pcap_dump_close() hides fclose()'s result; after a good flush only
-	 * close(2) itself could still fail.
+	 * pcap_dump_close() hides fclose()'s result; stdio holds nothing
+	 * (records bypass it), so only close(2) itself could still fail.
 	 */
 	int err = flush_all(pf);
 
@@ -257,5 +324,5 @@ void pcapfile_set_digest(struct pcapfile *pf, struct digest *d)
 
 uint64_t pcapfile_offset(const struct pcapfile *pf)
 {
-	return pf->pos;
+	return pf->done + pf->used;
 }

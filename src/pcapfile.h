@@ -6,7 +6,8 @@
 #include <time.h>
 
 /*
- * One nanosecond pcap file of LINKTYPE_NULL frames, written with libpcap.
+ * One nanosecond pcap file of LINKTYPE_NULL frames.  libpcap writes (or,
+ * to append, checks) the file header; records are written here.
  * A frame is a 4-byte link header (the address family in host byte order,
  * as BSD loopback has it) followed by the IP packet.
  */
@@ -14,9 +15,9 @@
 #define PCAP_NULL_HDR_LEN 4
 
 /*
- * The record header exactly as pcap_dump() writes it (the pcap file format:
- * 32-bit seconds and fraction, caplen, len, in host order), so a digest
- * covers the bytes on disk without reading them back.
+ * The record header of the pcap file format as libpcap reads it (32-bit
+ * seconds and fraction, caplen, len, in host order); the digest covers
+ * the bytes on disk without reading them back.
  */
 struct sf_pkthdr {
 	uint32_t sec;

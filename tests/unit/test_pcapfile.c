@@ -390,6 +390,100 @@ static void test_reopen(void)
 	ok(err < 0, "reopen of a non-pcap file fails (%d)", err);
 }
 
+/* Frame @k of the busy file: sizes cycle so records straddle the writes. */
+static uint32_t busy_caplen(size_t k)
+{
+	return k % 997 == 0 ? FULL_SNAP : 4 + (uint32_t)(k * 131 % 1500);
+}
+
+static void busy_frame(size_t k, uint8_t *buf)
+{
+	pcap_null_header(buf, 4);
+	for (uint32_t i = PCAP_NULL_HDR_LEN; i < busy_caplen(k); i++)
+		buf[i] = content_byte(k, i);
+}
+
+static int busy_write(struct pcapfile *pf, size_t from, size_t to,
+		      uint64_t *size)
+{
+	static uint8_t buf[FULL_SNAP];
+	int err = 0;
+
+	for (size_t k = from; k < to && !err; k++) {
+		struct timespec ts = { 1700000000 + k / 1000, k % 1000 };
+
+		busy_frame(k, buf);
+		err = pcapfile_write(pf, &ts, buf, busy_caplen(k),
+				     busy_caplen(k) + 7);
+		*size += 16 + busy_caplen(k);
+		if (!err && pcapfile_offset(pf) != *size)
+			err = -EPROTO;
+	}
+	return err;
+}
+
+/*
+ * A file written fast gets bigger buffers as it goes (a re-opened one
+ * too): every record must still land whole, in order, where the offset
+ * said, with no gap or overlap at the buffer's edges.
+ */
+static void test_busy_file(void)
+{
+	static uint8_t want[FULL_SNAP];
+	char errbuf[PCAP_ERRBUF_SIZE];
+	const size_t n1 = 6000, n2 = 9000;
+	struct pcapfile *pf = NULL;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint64_t size = 24;
+	size_t k = 0, bad = 0;
+	struct stat st;
+	pcap_t *p;
+	int err;
+
+	err = pcapfile_create(&pf, dirfd_, "busy.pcap", FULL_SNAP);
+	ok(err == 0, "create busy.pcap");
+	if (err)
+		return;
+	err = busy_write(pf, 0, n1, &size);
+	ok(err == 0 && pcapfile_close(pf) == 0,
+	   "%zu records (%llu bytes) written, offsets right (%d)", n1,
+	   (unsigned long long)size, err);
+	err = pcapfile_reopen(&pf, dirfd_, "busy.pcap", FULL_SNAP);
+	ok(err == 0, "reopen busy.pcap (%d)", err);
+	if (err)
+		return;
+	ok(pcapfile_offset(pf) == size, "re-opened at its end (%llu)",
+	   (unsigned long long)pcapfile_offset(pf));
+	err = busy_write(pf, n1, n2, &size);
+	ok(err == 0 && pcapfile_flush(pf) == 0,
+	   "%zu more records written, offsets right (%d)", n2 - n1, err);
+	ok(stat(path_in(dir, "busy.pcap"), &st) == 0 &&
+		   (uint64_t)st.st_size == size,
+	   "flushed: the file is %lld bytes, want %llu", (long long)st.st_size,
+	   (unsigned long long)size);
+	ok(pcapfile_close(pf) == 0, "closed");
+
+	p = pcap_open_offline_with_tstamp_precision(
+		path_in(dir, "busy.pcap"), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	ok(p != NULL, "libpcap opens busy.pcap%s%s", p ? "" : ": ",
+	   p ? "" : errbuf);
+	if (!p)
+		return;
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		busy_frame(k, want);
+		if (h->caplen != busy_caplen(k) || h->len != h->caplen + 7 ||
+		    h->ts.tv_sec != (time_t)(1700000000 + k / 1000) ||
+		    h->ts.tv_usec != (suseconds_t)(k % 1000) ||
+		    memcmp(data, want, h->caplen))
+			bad++;
+		k++;
+	}
+	pcap_close(p);
+	ok(k == n2 && bad == 0,
+	   "all %zu records read back whole (%zu, %zu bad)", n2, k, bad);
+}
+
 /* A full disk, as RLIMIT_FSIZE makes one: errors are reported and stick. */
 static void test_write_error(void)
 {
@@ -539,6 +633,7 @@ int main(void)
 	test_create();
 	test_escape();
 	test_reopen();
+	test_busy_file();
 	test_write_error();
 	test_full_disk();
 	close(dirfd_);
