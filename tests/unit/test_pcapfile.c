@@ -543,17 +543,12 @@ static void test_full_disk(void)
 	size_t taken = 0;
 	uint64_t size = 24;
 	struct stat st;
-	int err = 0, fsfd;
+	int err, fsfd;
 
-	snprintf(fs, sizeof(fs), "%s/small", top);
-	if (mkdir(fs, 0700) || (err = tu_small_fs(fs, 300 * 1024))) {
-		printf("ok %d - # SKIP a small file system: %s\n", ++tap_n,
-		       strerror(err ? -err : errno));
+	fsfd = tu_small_fs_or_skip(top, 300 * 1024, fs, sizeof(fs));
+	if (fsfd < 0)
 		return;
-	}
-	fsfd = open(fs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	err = fsfd < 0 ? -errno
-		       : pcapfile_create(&pf, fsfd, "f.pcap", FULL_SNAP);
+	err = pcapfile_create(&pf, fsfd, "f.pcap", FULL_SNAP);
 	ok(err == 0, "create f.pcap on a 300 KiB file system (%d)", err);
 	if (err)
 		goto out;
@@ -601,8 +596,7 @@ static void test_full_disk(void)
 		   n, bad);
 	}
 out:
-	if (fsfd >= 0)
-		close(fsfd);
+	close(fsfd);
 	umount2(fs, MNT_DETACH);
 }
 

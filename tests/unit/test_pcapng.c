@@ -1181,15 +1181,10 @@ static void test_full_disk(void)
 	size_t taken = 0;
 	int err = 0, rc, fsfd;
 
-	snprintf(fs, sizeof(fs), "%s/small", top);
-	if (mkdir(fs, 0700) || (err = tu_small_fs(fs, 300 * 1024))) {
-		printf("ok %d - # SKIP a small file system: %s\n", ++tap_n,
-		       strerror(err ? -err : errno));
+	fsfd = tu_small_fs_or_skip(top, 300 * 1024, fs, sizeof(fs));
+	if (fsfd < 0)
 		return;
-	}
-	fsfd = open(fs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	rc = fsfd < 0 ? -errno
-		      : pcapng_create(&png, fsfd, "f.pcapng", NULL, &idb);
+	rc = pcapng_create(&png, fsfd, "f.pcapng", NULL, &idb);
 	ok(rc == 0, "create f.pcapng on a 300 KiB file system (%d)", rc);
 	if (rc)
 		goto out;
@@ -1213,8 +1208,7 @@ static void test_full_disk(void)
 	   "every packet taken is in it: capinfos counts %ld, want %zu",
 	   capinfos_count(path), taken);
 out:
-	if (fsfd >= 0)
-		close(fsfd);
+	close(fsfd);
 	umount2(fs, MNT_DETACH);
 }
 

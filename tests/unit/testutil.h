@@ -10,15 +10,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
-#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+
+#include "tap.h"
 
 /* Open descriptors, to compare before and after: a leak shows as a rise. */
 static inline int tu_count_fds(void)
@@ -129,15 +132,19 @@ static inline int tu_rm_tree(const char *path)
 }
 
 /*
- * A tmpfs of @size bytes on @dir, in a mount namespace of this process's
- * own: nothing outside sees it, and it goes with the process (or with
- * umount2(@dir, MNT_DETACH)).  0, or -errno (not root: skip).
+ * A tmpfs of @size bytes made on the new directory @dir, in a mount
+ * namespace of this process's own: nothing outside sees it, and it goes
+ * with the process (or with umount2(@dir, MNT_DETACH)).  An fd of @dir,
+ * or -errno (not root: skip).
  */
 static inline int tu_small_fs(const char *dir, unsigned long size)
 {
 	static bool own_ns;
 	char opt[48];
+	int fd;
 
+	if (mkdir(dir, 0700))
+		return -errno;
 	if (!own_ns) {
 		if (unshare(CLONE_NEWNS) ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -145,7 +152,31 @@ static inline int tu_small_fs(const char *dir, unsigned long size)
 		own_ns = true;
 	}
 	snprintf(opt, sizeof(opt), "size=%lu", size);
-	return mount("tmpfs", dir, "tmpfs", 0, opt) ? -errno : 0;
+	if (mount("tmpfs", dir, "tmpfs", 0, opt))
+		return -errno;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		umount2(dir, MNT_DETACH);
+	}
+	return fd;
+}
+
+/*
+ * tu_small_fs() on @parent/small (its path in @dir), or a TAP skip line
+ * saying why not and -1.
+ */
+static inline int tu_small_fs_or_skip(const char *parent, unsigned long size,
+				      char *dir, size_t dirlen)
+{
+	int fd;
+
+	snprintf(dir, dirlen, "%s/small", parent);
+	fd = tu_small_fs(dir, size);
+	if (fd < 0)
+		printf("ok %d - # SKIP no small file system: %s\n", ++tap_n,
+		       strerror(-fd));
+	return fd;
 }
 
 /*
