@@ -105,11 +105,14 @@ int file_reserve(int fd, uint64_t *reserved, uint64_t end, uint64_t ahead)
 	return 0;
 }
 
-int file_unreserve(int fd, uint64_t reserved, uint64_t size)
+int file_unreserve(int fd, uint64_t *reserved, uint64_t size)
 {
-	if (reserved == UINT64_MAX || reserved <= size)
+	if (*reserved == UINT64_MAX || *reserved <= size)
 		return 0;
-	return ftruncate(fd, size) ? -errno : 0;
+	if (ftruncate(fd, size))
+		return -errno;
+	*reserved = size;
+	return 0;
 }
 
 bool file_reserved_past_end(const struct stat *st)

@@ -2,8 +2,8 @@
 #ifndef NR_FILEIO_H
 #define NR_FILEIO_H
 
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -29,7 +29,7 @@ int write_all(int fd, const void *buf, size_t len);
  */
 int file_reserve(int fd, uint64_t *reserved, uint64_t end, uint64_t ahead);
 /* Give back the blocks reserved past @size, the file's length. 0 or -errno. */
-int file_unreserve(int fd, uint64_t reserved, uint64_t size);
+int file_unreserve(int fd, uint64_t *reserved, uint64_t size);
 /* Does a file (left by a crash) hold blocks past its end? */
 bool file_reserved_past_end(const struct stat *st);
 /* write_all(), saying in *@done how much was written before an error. */

@@ -287,11 +287,9 @@ static int flush_all(struct pcapfile *pf)
 	int err = write_out(pf);
 
 	if (!err)
-		err = file_unreserve(pf->fd, pf->reserved, pf->done);
+		err = file_unreserve(pf->fd, &pf->reserved, pf->done);
 	if (err)
 		pf->err = err;
-	else
-		pf->reserved = pf->done;
 	return err;
 }
 

@@ -244,8 +244,7 @@ static int emit(struct pcapng *png, uint8_t *end)
 
 	put32(png->blk + 4, len);
 	put32(end, len);
-	/* Refused, not taken, when the disk is full: nothing buffered is lost.
-	 */
+	/* A full disk refuses this block; what is buffered is never lost. */
 	err = file_reserve(fileno(png->f), &png->reserved, png->pos + len,
 			   FILE_BUFFER);
 	if (err)
@@ -628,9 +627,7 @@ static int flush_all(struct pcapng *png)
 	int err = pcapng_flush(png);
 
 	if (!err)
-		err = file_unreserve(fileno(png->f), png->reserved, png->pos);
-	if (!err)
-		png->reserved = png->pos;
+		err = file_unreserve(fileno(png->f), &png->reserved, png->pos);
 	return err;
 }
 
