@@ -228,7 +228,7 @@ static unsigned int recent_slot(const unsigned char key[48])
 	uint64_t cookie, ends;
 
 	memcpy(&cookie, key, 8);
-	memcpy(&ends, key + 40, 8); /* low address bytes and both ports */
+	memcpy(&ends, key + 40, 8); /* the second address's end, both ports */
 	return mix64(cookie ^ ends) & (RECENT_N - 1);
 }
 
