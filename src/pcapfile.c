@@ -23,11 +23,11 @@
 /*
  * Records are gathered here and written with one pwrite(2).  A file
  * starts with BUF_MIN; one that fills its buffer within BUF_FAST_NS of the
- * last write doubles it, up to BUF_MAX: each write(2) into ext4 costs per
- * call and per page cache folio, and large writes get large folios.  Slow
- * files keep small buffers, so 128 open files do not hold 128 MiB.  The
- * smallest buffer still holds the largest record.  The disk space of a
- * buffer's worth past the last record is taken ahead (fileio.h).
+ * last write doubles it, up to BUF_MAX: a write(2) into the page cache
+ * costs per call as well as per byte.  Slow files keep small buffers, so
+ * 128 open files do not hold 128 MiB.  The smallest buffer still holds the
+ * largest record.  The disk space of a buffer's worth past the last record
+ * is taken ahead (fileio.h).
  */
 #define BUF_MIN (64 * 1024)
 #define BUF_MAX (1024 * 1024)
