@@ -232,16 +232,19 @@ static unsigned int recent_slot(const unsigned char key[48])
 	return mix64(cookie ^ ends) & (RECENT_N - 1);
 }
 
-static struct flow *find_flow(struct flow_table *t, const unsigned char key[48])
+/* The flow of @key, if any; *@slot is its place in the memo. */
+static struct flow *find_flow(struct flow_table *t, const unsigned char key[48],
+			      struct flow ***slot)
 {
-	struct flow **slot = &t->recent[recent_slot(key)];
-	struct flow *f = *slot;
+	struct flow *f;
 
+	*slot = &t->recent[recent_slot(key)];
+	f = **slot;
 	if (f && !memcmp(f->key, key, sizeof(f->key)))
 		return f;
 	f = hashtab_get(t->flows, key);
 	if (f)
-		*slot = f;
+		**slot = f;
 	return f;
 }
 
@@ -594,20 +597,21 @@ struct flow *flow_packet(struct flow_table *t, const struct flow_pkt *p,
 {
 	unsigned char key[48];
 	struct flow_slice *s;
-	struct flow *f;
+	struct flow *f, **slot;
 
 	make_key(p, key);
-	f = find_flow(t, key);
-	if (!f)
-		f = adopt(t, p, key);
+	f = find_flow(t, key, &slot);
 	if (!f) {
-		f = new_flow(t, p, key);
-		if (f)
-			note_accepting(t, f);
+		f = adopt(t, p, key);
+		if (!f) {
+			f = new_flow(t, p, key);
+			if (f)
+				note_accepting(t, f);
+		}
+		*slot = f;
 	}
 	if (!f)
 		return NULL;
-	t->recent[recent_slot(key)] = f;
 	s = slice_of(f, p->chunk);
 	if (!s)
 		return NULL;
@@ -634,11 +638,11 @@ const struct flow_owner *flow_owner_of(struct flow_table *t,
 {
 	const struct pkt_info *pi = p->pi;
 	unsigned char key[48], ek[ENDS_KEY_LEN];
-	struct flow *f = NULL;
+	struct flow *f = NULL, **slot;
 
 	if (p->r->cookie) {
 		make_key(p, key);
-		f = find_flow(t, key);
+		f = find_flow(t, key, &slot);
 	}
 	if ((!f || !f->owner.known) && pi->proto == IPPROTO_TCP && pi->has_l4) {
 		packet_ends_key(p, ek);
