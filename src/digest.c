@@ -21,9 +21,9 @@
 #define FILE_BUF (128 * 1024)
 
 /*
- * The writer hashes each packet as two small pieces (its header and its
- * bytes); each EVP call costs more than hashing a small piece does, so
- * they are gathered here and hashed a buffer at a time.
+ * pcapng hands over each packet's block as it writes it; each EVP call
+ * costs more than hashing a small piece does, so small pieces are
+ * gathered here and hashed a buffer at a time.
  */
 #define PEND_MAX (16 * 1024)
 

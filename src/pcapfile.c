@@ -43,7 +43,7 @@ struct pcapfile {
 	uint64_t done;	       /* file offset of buf[0] */
 	uint64_t reserved;     /* disk space taken up to here (fileio.h) */
 	uint64_t last_write;   /* mono ns of the last write(2) */
-	struct digest *digest; /* hashes every record written, if set */
+	struct digest *digest; /* hashes every byte written once set */
 };
 
 void pcap_null_header(uint8_t hdr[PCAP_NULL_HDR_LEN], int family)
@@ -205,6 +205,9 @@ static int write_out(struct pcapfile *pf)
 			continue;
 		if (n <= 0)
 			return pf->err = n < 0 ? -errno : -EIO;
+		/* What reached the file, a buffer at a time, not a record. */
+		if (pf->digest)
+			digest_update(pf->digest, pf->buf + off, n);
 		off += n;
 	}
 	pf->done += pf->used;
@@ -257,10 +260,12 @@ int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
 	 * Refused, not taken, when the disk is full: what the buffer holds
 	 * is written whatever happens to the disk meanwhile.
 	 */
-	err = file_reserve(pf->fd, &pf->reserved, pf->done + pf->used + need,
-			   pf->cap);
-	if (err)
-		return err;
+	if (pf->done + pf->used + need > pf->reserved) {
+		err = file_reserve(pf->fd, &pf->reserved,
+				   pf->done + pf->used + need, pf->cap);
+		if (err)
+			return err;
+	}
 	if (pf->used + need > pf->cap) {
 		err = make_room(pf, need);
 		if (err)
@@ -269,10 +274,6 @@ int pcapfile_write(struct pcapfile *pf, const struct timespec *ts,
 	memcpy(pf->buf + pf->used, &sf, sizeof(sf));
 	memcpy(pf->buf + pf->used + sizeof(sf), frame, caplen);
 	pf->used += need;
-	if (pf->digest) {
-		digest_update(pf->digest, &sf, sizeof(sf));
-		digest_update(pf->digest, frame, caplen);
-	}
 	return 0;
 }
 

@@ -16,8 +16,7 @@
 
 /*
  * The record header of the pcap file format as libpcap reads it (32-bit
- * seconds and fraction, caplen, len, in host order); the digest covers
- * the bytes on disk without reading them back.
+ * seconds and fraction, caplen, len, in host order).
  */
 struct sf_pkthdr {
 	uint32_t sec;
@@ -47,7 +46,10 @@ int pcapfile_sync(struct pcapfile *pf);
 /* Flushes and closes; returns the first error the file had, if any. */
 int pcapfile_close(struct pcapfile *pf);
 
-/* Every record written from now on also goes into @d (NULL: none). */
+/*
+ * Every byte written to the file from now on also goes into @d (NULL:
+ * none), as it reaches the file.  Set it while no record is buffered.
+ */
 struct digest;
 void pcapfile_set_digest(struct pcapfile *pf, struct digest *d);
 /* Where the next record starts in the file. */
