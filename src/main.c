@@ -20,6 +20,7 @@
 #include "options.h"
 #include "pcapfile.h"
 #include "queue.h"
+#include "priority.h"
 #include "privdrop.h"
 #include "reader.h"
 #include "target.h"
@@ -37,6 +38,7 @@ struct session {
 	struct writer *writer;
 	struct reader *reader;
 	struct queue *queue;
+	struct priority *writer_prio;
 };
 
 static void print_counts(const struct session *s)
@@ -236,9 +238,10 @@ static int start(struct session *s)
 	if (err)
 		return err;
 	s->queue = queue_new(reader_queue_bytes(o->buffer_kib));
-	if (!s->queue)
+	s->writer_prio = priority_new();
+	if (!s->queue || !s->writer_prio)
 		return -ENOMEM;
-	err = writer_start(s->writer, s->queue);
+	err = writer_start(s->writer, s->queue, s->writer_prio);
 	if (err)
 		return err;
 	err = select_cgroups(s);
@@ -250,6 +253,7 @@ static int start(struct session *s)
 				   .events_fd = capture_events_fd(s->cap),
 				   .settle = settle_capture,
 				   .settle_arg = s->cap,
+				   .writer_prio = s->writer_prio,
 			   },
 			   o->buffer_kib, s->queue);
 	if (err)
@@ -259,6 +263,7 @@ static int start(struct session *s)
 		return err;
 	/* Files made from now on, and renames, are the user's to do. */
 	if (o->user) {
+		priority_before_privdrop(s->writer_prio);
 		err = writer_give_output(s->writer, uid, gid);
 		if (!err)
 			err = privdrop_apply(o->user, uid, gid);
@@ -291,6 +296,7 @@ static void cleanup(struct session *s)
 	reader_free(s->reader);
 	writer_free(s->writer);
 	queue_free(s->queue);
+	priority_free(s->writer_prio);
 	capture_close(s->cap);
 	if (s->have_cmd)
 		target_cmd_cleanup(&s->cmd, &s->root);

@@ -189,6 +189,7 @@ static void *postproc_main(void *arg)
 	struct postproc *pp = arg;
 	char relpath[PATH_LEN];
 
+	pthread_setname_np(pthread_self(), "netrec-post");
 	setpriority(PRIO_PROCESS, syscall(SYS_gettid), NICENESS);
 	if (pp->cfg.compress_level)
 		resume(pp);

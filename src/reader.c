@@ -35,6 +35,7 @@ struct reader {
 	unsigned int unwoken; /* commits since the last queue_wake() */
 	reader_settle_fn settle;
 	void *settle_arg;
+	struct priority *writer_prio;
 };
 
 struct perf_sample {
@@ -157,6 +158,9 @@ static void drain_all(struct reader *rd)
 	rd->settle(rd->settle_arg, &settled);
 	perf_buffer__consume(rd->pb);
 	put_watermark(rd, settled);
+	if (rd->writer_prio)
+		priority_follow(rd->writer_prio, queue_used(rd->q),
+				queue_size(rd->q));
 }
 
 /*
@@ -200,6 +204,7 @@ static void *reader_main(void *arg)
 	struct reader *rd = arg;
 	int err;
 
+	pthread_setname_np(pthread_self(), "netrec-reader");
 	while (!atomic_load(&rd->stop)) {
 		err = perf_buffer__poll(rd->pb, POLL_MS);
 		if (err < 0 && err != -EINTR) {
@@ -209,6 +214,9 @@ static void *reader_main(void *arg)
 		/* Drain every buffer each round so none lags behind. */
 		drain_all(rd);
 	}
+	/* What is left is the writer's last work: no reason to wait. */
+	if (rd->writer_prio)
+		priority_restore(rd->writer_prio);
 	drain_last(rd);
 	queue_close(rd->q);
 	return NULL;
@@ -265,6 +273,7 @@ int reader_start(struct reader **out, const struct reader_source *src,
 	rd->q = q;
 	rd->settle = src->settle;
 	rd->settle_arg = src->settle_arg;
+	rd->writer_prio = src->writer_prio;
 	rd->ncpus = libbpf_num_possible_cpus();
 	if (rd->ncpus <= 0) {
 		err = rd->ncpus ? rd->ncpus : -EINVAL;

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "netrec.h"
+#include "priority.h"
 #include "queue.h"
 
 /*
@@ -68,6 +69,11 @@ struct reader_source {
 	int events_fd; /* the perf event array map */
 	reader_settle_fn settle;
 	void *settle_arg;
+	/*
+	 * The writer's, if it steps aside while it keeps up (priority.h):
+	 * the reader sees the queue fill when the writer cannot.
+	 */
+	struct priority *writer_prio;
 };
 
 /* @buffer_kib per CPU (0: 8 MiB, less on machines with more than 8 CPUs). */

@@ -21,6 +21,7 @@
 #include "options.h"
 #include "packet.h"
 #include "pcapfile.h"
+#include "priority.h"
 #include "proc.h"
 #include "reader.h"
 #include "reorder.h"
@@ -55,6 +56,7 @@ struct writer {
 	struct split *split;
 	struct reorder *reorder;
 	struct queue *q;
+	struct priority *prio; /* NULL: the writer keeps its priority */
 	struct wallclock clock;
 	pthread_t thread;
 	bool started;
@@ -379,10 +381,16 @@ static void *writer_main(void *arg)
 	uint64_t now;
 	bool final;
 
+	pthread_setname_np(pthread_self(), "netrec-writer");
+	if (w->prio && !priority_attach(w->prio))
+		w->prio = NULL;
 	wallclock_sync(&w->clock);
 	w->last_flush = w->last_forget = mono_now_ns();
 	do {
 		pull(w, WAIT_MS);
+		if (w->prio)
+			priority_follow(w->prio, queue_used(w->q),
+					queue_size(w->q));
 		now = w->now = mono_now_ns();
 		wallclock_tick(&w->clock, now);
 		final = queue_all_read(w->q);
@@ -415,11 +423,12 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int writer_start(struct writer *w, struct queue *q)
+int writer_start(struct writer *w, struct queue *q, struct priority *prio)
 {
 	int err;
 
 	w->q = q;
+	w->prio = prio;
 	err = -pthread_create(&w->thread, NULL, writer_main, w);
 	if (!err)
 		w->started = true;

@@ -38,10 +38,15 @@ struct writer_stats {
 };
 
 struct writer;
+struct priority;
 
 /* Opens the output directory: errors here are the user's to fix. */
 int writer_new(struct writer **out, const struct writer_config *cfg);
-int writer_start(struct writer *w, struct queue *q);
+/*
+ * The writer steps aside (@prio, see priority.h) while the queue is nearly
+ * empty; NULL: it keeps its priority.
+ */
+int writer_start(struct writer *w, struct queue *q, struct priority *prio);
 /* Hand the output directory to @uid, for -Z. */
 int writer_give_output(struct writer *w, uid_t uid, gid_t gid);
 /* Finish every chunk at the next chance; new packets start new ones. */

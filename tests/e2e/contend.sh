@@ -15,6 +15,10 @@
 # And a writer held up for seconds (its file system frozen) catches up in
 # time order: its backlog holds the watermarks it has not read yet, so it
 # must not fall back on releasing whatever waited over a second.
+#
+# The writer runs at nice 19 while it keeps up (src/priority.c).  Beside
+# busy loops that leaves it almost no CPU: it must be brought back to
+# netrec's priority when the queue fills, or packets are lost.
 
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
@@ -24,6 +28,20 @@ netns_pair
 
 DIR=$WORK/contended
 start_netrec_or_bail -w "$DIR" --split single -s 96
+
+# The nice value of netrec's writer thread, found by its name.
+writer_nice() {
+	local t
+	for t in /proc/"$NR_PID"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = netrec-writer ] || continue
+		awk '{ print $19 }' "$t/stat"
+		return 0
+	done
+	return 1
+}
+writer_aside() { [ "$(writer_nice)" = 19 ]; }
+wait_until 5 writer_aside
+is "$(writer_nice)" 19 "with nothing to write, the writer runs at nice 19"
 
 # Two busy loops per CPU, and four processes each sending to itself over
 # loopback: everything runs in process context and gets preempted.
@@ -38,10 +56,20 @@ for port in 7020 7021 7022 7023; do
 	bg_ns B "$NS_CLI" python3 "$PEER" bulk 127.0.0.1 "$port" --bytes 2000000000
 	BULKS+=("$B")
 done
+# What the writer's priority was, every 20 ms, while the transfers ran.
+NICES=$WORK/writer-nice
+(
+	while proc_alive "${BULKS[0]}"; do
+		writer_nice
+		sleep 0.02
+	done
+) >"$NICES" 2>/dev/null &
+SAMPLER=$!
 fails=0
 for b in "${BULKS[@]}"; do
 	wait_exit "$b" 120 || fails=$((fails + 1))
 done
+wait "$SAMPLER"
 is "$fails" 0 "four bulk transfers of 2 GB over loopback end, beside $((2 * ncpu)) busy loops"
 for h in "${HOGS[@]}"; do
 	stop_pid "$h"
@@ -61,6 +89,9 @@ dups=$(tshark -r "$f" -T fields -e frame.time_epoch -e tcp.srcport \
 	-e tcp.dstport -e tcp.seq_raw -e tcp.ack_raw -e tcp.options.timestamp.tsval \
 	-e frame.len 2>/dev/null | sort | uniq -d | wc -l)
 is "$dups" 0 "no packet is recorded twice"
+cmp_ok "$(grep -cx 0 "$NICES")" '>' 0 \
+	"the writer came back to nice 0 while the queue filled" ||
+	diag "nice values seen: $(sort "$NICES" | uniq -c | tr '\n' ' ')"
 # Both copies of each packet (sender's egress, receiver's ingress), and
 # the timestamps of records never run backwards.
 is "${PC[ts_sorted]:-}" 1 "timestamps never run backwards" || diag "${PC[bad]:-}"

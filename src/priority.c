@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing, hashing and indexing a packet cost the writer several times
+ * what capturing it costs, and none of it is urgent while the queue has
+ * room.  Run at netrec's own priority, the writer takes its share of the
+ * CPU just when the programs being recorded want it, and a program that
+ * waits for the CPU falls behind: on a 2-CPU VM, TCP over a veth pair
+ * kept a tenth more of its throughput with the writer at nice 19.  At
+ * nice 19 the writer gets almost nothing from a busy CPU, though, so it
+ * comes back to its own priority as soon as the queue fills past a
+ * quarter, long before the queue could run out; the reader, which runs
+ * at netrec's priority throughout, sees that happen and restores it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include "log.h"
+#include "priority.h"
+
+#define ASIDE_NICE 19
+
+struct priority {
+	pthread_mutex_t lock; /* the state and the nice value change together */
+	pid_t tid;
+	int base; /* the thread's nice value when it was attached */
+	bool attached;
+	bool pinned; /* privileges go: never step aside */
+	atomic_bool aside;
+	bool warned;
+};
+
+struct priority *priority_new(void)
+{
+	struct priority *p = calloc(1, sizeof(*p));
+
+	if (p)
+		pthread_mutex_init(&p->lock, NULL);
+	return p;
+}
+
+void priority_free(struct priority *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+/*
+ * Coming back down to @base takes CAP_SYS_NICE or an RLIMIT_NICE of
+ * 20 - @base.  Capabilities go with -Z, the limit stays: raise it where
+ * the hard limit, or CAP_SYS_RESOURCE, allows.
+ */
+static bool limit_lets_back(int base)
+{
+	rlim_t need = (rlim_t)(20 - base);
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NICE, &rl))
+		return false;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return true;
+	rl.rlim_cur = need;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		rl.rlim_max = need;
+	return !setrlimit(RLIMIT_NICE, &rl);
+}
+
+/*
+ * Whether the way back is open, found by taking it: one step down and back.
+ * If only the step back fails, the thread runs at one nice step below
+ * its own, which costs nothing worth a second try.
+ */
+static bool can_come_back(pid_t tid, int base)
+{
+	if (limit_lets_back(base))
+		return true;
+	return !setpriority(PRIO_PROCESS, tid, base + 1) &&
+	       !setpriority(PRIO_PROCESS, tid, base);
+}
+
+bool priority_attach(struct priority *p)
+{
+	pid_t tid = gettid();
+	bool ok;
+	int base;
+
+	errno = 0;
+	base = getpriority(PRIO_PROCESS, tid);
+	pthread_mutex_lock(&p->lock);
+	ok = !errno && base < ASIDE_NICE && !p->pinned &&
+	     can_come_back(tid, base);
+	if (ok) {
+		p->tid = tid;
+		p->base = base;
+		p->attached = true;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!ok)
+		pr_debug("the writer keeps its priority throughout");
+	return ok;
+}
+
+static void set_nice(struct priority *p, bool aside)
+{
+	int nice = aside ? ASIDE_NICE : p->base;
+
+	if (!setpriority(PRIO_PROCESS, p->tid, nice)) {
+		atomic_store(&p->aside, aside);
+		return;
+	}
+	if (!p->warned)
+		pr_warn("cannot set the writer's priority to nice %d: %s", nice,
+			strerror(errno));
+	p->warned = true;
+}
+
+static void step_aside(struct priority *p)
+{
+	if (atomic_load_explicit(&p->aside, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->attached && !atomic_load(&p->aside))
+		set_nice(p, true);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void priority_restore(struct priority *p)
+{
+	if (!atomic_load_explicit(&p->aside, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (atomic_load(&p->aside))
+		set_nice(p, false);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void priority_follow(struct priority *p, size_t used, size_t size)
+{
+	if (used < size / 16)
+		step_aside(p);
+	else if (used > size / 4)
+		priority_restore(p);
+}
+
+bool priority_aside(struct priority *p)
+{
+	return atomic_load(&p->aside);
+}
+
+void priority_before_privdrop(struct priority *p)
+{
+	int base;
+
+	pthread_mutex_lock(&p->lock);
+	errno = 0;
+	base = p->attached ? p->base : getpriority(PRIO_PROCESS, 0);
+	if (!errno && !limit_lets_back(base)) {
+		if (atomic_load(&p->aside))
+			set_nice(p, false);
+		p->attached = false;
+		p->pinned = true;
+		pr_debug(
+			"the writer keeps its priority: without CAP_SYS_NICE it could not take it back");
+	}
+	pthread_mutex_unlock(&p->lock);
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The writer steps aside while the queue is nearly empty and comes back
+ * once it fills past a quarter, whichever thread sees it; and stays at
+ * its own priority when dropping privileges would leave it no way back.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "priority.h"
+#include "tap.h"
+
+#define SIZE 1600 /* a sixteenth is 100, a quarter 400 */
+
+static pid_t tid;
+
+static int nice_of(pid_t t)
+{
+	errno = 0;
+	return getpriority(PRIO_PROCESS, t);
+}
+
+struct call {
+	struct priority *p;
+	size_t used; /* SIZE + 1: priority_restore() */
+};
+
+static void *from_elsewhere(void *arg)
+{
+	struct call *c = arg;
+
+	if (c->used > SIZE)
+		priority_restore(c->p);
+	else
+		priority_follow(c->p, c->used, SIZE);
+	return NULL;
+}
+
+/* As the reader does: a call from a thread other than the managed one. */
+static void call_elsewhere(struct priority *p, size_t used)
+{
+	struct call c = { p, used };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, from_elsewhere, &c) == 0)
+		pthread_join(t, NULL);
+}
+
+static void test_follow(struct priority *p, int base)
+{
+	priority_follow(p, 0, SIZE);
+	ok(nice_of(tid) == 19 && priority_aside(p),
+	   "an empty queue: the thread steps aside to nice 19 (%d)",
+	   nice_of(tid));
+	priority_follow(p, 200, SIZE);
+	ok(nice_of(tid) == 19, "an eighth full: it stays aside");
+	priority_follow(p, 400, SIZE);
+	ok(nice_of(tid) == 19, "a quarter full: it stays aside");
+	call_elsewhere(p, 401);
+	ok(nice_of(tid) == base && !priority_aside(p),
+	   "past a quarter, seen by another thread: back to nice %d (%d)", base,
+	   nice_of(tid));
+	priority_follow(p, 200, SIZE);
+	ok(nice_of(tid) == base, "an eighth full again: it stays back");
+	priority_follow(p, 100, SIZE);
+	ok(nice_of(tid) == base, "a sixteenth full: it stays back");
+	priority_follow(p, 99, SIZE);
+	ok(nice_of(tid) == 19, "under a sixteenth: aside again");
+	call_elsewhere(p, SIZE + 1);
+	ok(nice_of(tid) == base && !priority_aside(p),
+	   "priority_restore() from another thread brings it back");
+}
+
+/*
+ * In a child (the limit cannot be raised again): with an RLIMIT_NICE of
+ * 0, only CAP_SYS_NICE lets the thread back, and -Z would take that.
+ */
+static int privdrop_child(int base)
+{
+	struct rlimit rl = { 0, 0 };
+	struct priority *p = priority_new();
+	int bad = 0;
+
+	tid = gettid();
+	if (!p || setrlimit(RLIMIT_NICE, &rl))
+		return 100;
+	if (!priority_attach(p))
+		return 101; /* root here: CAP_SYS_NICE lets it back */
+	priority_follow(p, 0, SIZE);
+	if (nice_of(tid) != 19)
+		bad |= 1;
+	priority_before_privdrop(p);
+	if (nice_of(tid) != base || priority_aside(p))
+		bad |= 2;
+	priority_follow(p, 0, SIZE);
+	if (nice_of(tid) != base)
+		bad |= 4;
+	priority_free(p);
+	return bad;
+}
+
+static void test_privdrop(int base)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(privdrop_child(base));
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+	   "the child ran");
+	status = WEXITSTATUS(status);
+	ok(status < 100, "the child could set up (%d)", status);
+	ok(!(status & 1),
+	   "a thread whose way back is CAP_SYS_NICE steps aside");
+	ok(!(status & 2),
+	   "before privileges go, it is brought back, to nice %d", base);
+	ok(!(status & 4), "and stays there, whatever the queue");
+}
+
+int main(void)
+{
+	struct priority *p = priority_new();
+	int base;
+
+	tid = gettid();
+	base = nice_of(tid);
+	ok(p && !errno, "a priority, for a thread at nice %d", base);
+	if (geteuid() != 0) {
+		printf("# not root: the way back may be closed\n");
+		ok(1, "# SKIP needs root");
+		priority_free(p);
+		return tap_done();
+	}
+	ok(priority_attach(p), "root can always come back: attached");
+	ok(nice_of(tid) == base, "attaching alone changes nothing");
+	test_follow(p, base);
+	priority_free(p);
+	test_privdrop(base);
+	return tap_done();
+}
