@@ -8,8 +8,8 @@
  * kept a tenth more of its throughput with the writer at nice 19.  At
  * nice 19 the writer gets almost nothing from a busy CPU, though, so it
  * comes back to its own priority as soon as the queue fills past a
- * quarter, long before the queue could run out; the reader, which runs
- * at netrec's priority throughout, sees that happen and restores it.
+ * quarter, long before the queue could run out of room; the reader, which
+ * runs at netrec's priority throughout, sees that happen and restores it.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "counter.h"
 #include "log.h"
+#include "priority.h"
 #include "reader.h"
 
 /*

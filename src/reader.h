@@ -7,7 +7,6 @@
 #include <linux/types.h>
 
 #include "netrec.h"
-#include "priority.h"
 #include "queue.h"
 
 /*
@@ -64,6 +63,8 @@ size_t reader_queue_bytes(unsigned int buffer_kib);
  * errno if staged packets could not be handed over (*settled still holds).
  */
 typedef int (*reader_settle_fn)(void *arg, uint64_t *settled);
+
+struct priority;
 
 struct reader_source {
 	int events_fd; /* the perf event array map */
