@@ -29,7 +29,7 @@ struct priority {
 	pid_t tid;
 	int base; /* the thread's nice value when it was attached */
 	bool attached;
-	bool pinned; /* privileges go: never step aside */
+	bool pinned; /* capture ends, or privileges go: never step aside */
 	atomic_bool aside;
 	bool warned;
 };
@@ -130,7 +130,7 @@ static void step_aside(struct priority *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-void priority_restore(struct priority *p)
+static void come_back(struct priority *p)
 {
 	if (!atomic_load_explicit(&p->aside, memory_order_relaxed))
 		return;
@@ -145,7 +145,23 @@ void priority_follow(struct priority *p, size_t used, size_t size)
 	if (used < size / 16)
 		step_aside(p);
 	else if (used > size / 4)
-		priority_restore(p);
+		come_back(p);
+}
+
+/* Come back if aside, and stay: what is left to do must not wait. */
+static void pin(struct priority *p)
+{
+	if (atomic_load(&p->aside))
+		set_nice(p, false);
+	p->attached = false;
+	p->pinned = true;
+}
+
+void priority_finish(struct priority *p)
+{
+	pthread_mutex_lock(&p->lock);
+	pin(p);
+	pthread_mutex_unlock(&p->lock);
 }
 
 bool priority_aside(struct priority *p)
@@ -161,10 +177,7 @@ void priority_before_privdrop(struct priority *p)
 	errno = 0;
 	base = p->attached ? p->base : getpriority(PRIO_PROCESS, 0);
 	if (!errno && !limit_lets_back(base)) {
-		if (atomic_load(&p->aside))
-			set_nice(p, false);
-		p->attached = false;
-		p->pinned = true;
+		pin(p);
 		pr_debug(
 			"the writer keeps its priority: without CAP_SYS_NICE it could not take it back");
 	}

@@ -19,8 +19,8 @@ void priority_free(struct priority *p);
 /*
  * Called by the thread itself, once: from now on its priority is managed.
  * Returns false, and the thread keeps its priority, if it could not come
- * back after stepping aside (RLIMIT_NICE too low, and not root to raise
- * it).
+ * back after stepping aside (neither CAP_SYS_NICE nor an RLIMIT_NICE that
+ * lets it).
  */
 bool priority_attach(struct priority *p);
 /*
@@ -28,8 +28,8 @@ bool priority_attach(struct priority *p);
  * aside, past a quarter it comes back.  Any thread may call this.
  */
 void priority_follow(struct priority *p, size_t used, size_t size);
-/* The end is near: take a fair share again, whatever the backlog. */
-void priority_restore(struct priority *p);
+/* Capture ends: back to a fair share for good, whatever the backlog. */
+void priority_finish(struct priority *p);
 /* Whether the thread runs aside now (for tests and statistics). */
 bool priority_aside(struct priority *p);
 /*

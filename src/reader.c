@@ -217,7 +217,7 @@ static void *reader_main(void *arg)
 	}
 	/* What is left is the writer's last work: no reason to wait. */
 	if (rd->writer_prio)
-		priority_restore(rd->writer_prio);
+		priority_finish(rd->writer_prio);
 	drain_last(rd);
 	queue_close(rd->q);
 	return NULL;

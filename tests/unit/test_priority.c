@@ -27,7 +27,7 @@ static int nice_of(pid_t t)
 
 struct call {
 	struct priority *p;
-	size_t used; /* SIZE + 1: priority_restore() */
+	size_t used; /* SIZE + 1: priority_finish() */
 };
 
 static void *from_elsewhere(void *arg)
@@ -35,7 +35,7 @@ static void *from_elsewhere(void *arg)
 	struct call *c = arg;
 
 	if (c->used > SIZE)
-		priority_restore(c->p);
+		priority_finish(c->p);
 	else
 		priority_follow(c->p, c->used, SIZE);
 	return NULL;
@@ -73,7 +73,10 @@ static void test_follow(struct priority *p, int base)
 	ok(nice_of(tid) == 19, "under a sixteenth: aside again");
 	call_elsewhere(p, SIZE + 1);
 	ok(nice_of(tid) == base && !priority_aside(p),
-	   "priority_restore() from another thread brings it back");
+	   "priority_finish() from another thread brings it back");
+	priority_follow(p, 0, SIZE);
+	ok(nice_of(tid) == base,
+	   "for good: an empty queue no longer sends it aside");
 }
 
 /*
