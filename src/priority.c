@@ -2,18 +2,21 @@
 /*
  * Writing, hashing and indexing a packet cost the writer several times
  * what capturing it costs, and none of it is urgent while the queue has
- * room.  Run at netrec's own priority, the writer takes its share of the
- * CPU just when the programs being recorded want it, and a program that
- * waits for the CPU falls behind: on a 2-CPU VM, TCP over a veth pair
- * kept a tenth more of its throughput with the writer at nice 19.  At
- * nice 19 the writer gets almost nothing from a busy CPU, though, so it
- * comes back to its own priority as soon as the queue fills past a
+ * room.  Run at netrec's own priority, a busy writer takes its share of
+ * the CPU just when the programs being recorded want it, and a program
+ * that waits for the CPU falls behind: on a 2-CPU VM, TCP over a veth
+ * pair kept a tenth more of its throughput with the writer at nice 19.
+ * At nice 19 the writer gets almost nothing from a busy CPU, though, so
+ * it comes back to its own priority as soon as the queue fills past a
  * quarter, long before the queue could run out of room; the reader, which
- * runs at netrec's priority throughout, sees that happen and restores it.
+ * runs at netrec's priority throughout, sees that happen and brings it
+ * back.  A writer with little to do stays at its own priority: yielding
+ * would save nothing, and its timers would wait.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +26,14 @@
 #include "priority.h"
 
 #define ASIDE_NICE 19
+/*
+ * Busy: taking this many records a second, over windows of BUSY_WINDOW_NS.
+ * Below it the writer's CPU is not worth yielding (300 ns a record: under
+ * 1% of a CPU), and its timers (-G, --idle-close) should not wait behind
+ * whatever else keeps the CPUs busy.
+ */
+#define BUSY_RATE 20000
+#define BUSY_WINDOW_NS (100ULL * 1000000)
 
 struct priority {
 	pthread_mutex_t lock; /* the state and the nice value change together */
@@ -32,6 +43,9 @@ struct priority {
 	bool pinned; /* capture ends, or privileges go: never step aside */
 	atomic_bool aside;
 	bool warned;
+	/* The managed thread's own, in priority_follow(): */
+	bool busy;
+	uint64_t window_start, window_taken;
 };
 
 struct priority *priority_new(void)
@@ -140,11 +154,29 @@ static void come_back(struct priority *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-void priority_follow(struct priority *p, size_t used, size_t size)
+void priority_follow(struct priority *p, size_t used, size_t size,
+		     unsigned int taken, uint64_t now_ns)
 {
-	if (used < size / 16)
+	uint64_t dt;
+
+	if (!p->window_start)
+		p->window_start = now_ns;
+	dt = now_ns - p->window_start;
+	p->window_taken += taken;
+	if (dt >= BUSY_WINDOW_NS) {
+		p->busy = p->window_taken * 1000000000ULL >= BUSY_RATE * dt;
+		p->window_start = now_ns;
+		p->window_taken = 0;
+	}
+	if (!p->busy || used > size / 4)
+		come_back(p);
+	else if (used < size / 16)
 		step_aside(p);
-	else if (used > size / 4)
+}
+
+void priority_backlog(struct priority *p, size_t used, size_t size)
+{
+	if (used > size / 4)
 		come_back(p);
 }
 

@@ -160,8 +160,8 @@ static void drain_all(struct reader *rd)
 	perf_buffer__consume(rd->pb);
 	put_watermark(rd, settled);
 	if (rd->writer_prio)
-		priority_follow(rd->writer_prio, queue_used(rd->q),
-				queue_size(rd->q));
+		priority_backlog(rd->writer_prio, queue_used(rd->q),
+				 queue_size(rd->q));
 }
 
 /*

@@ -378,6 +378,7 @@ static void push_out(struct writer *w, uint64_t now, bool final)
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
+	unsigned int taken;
 	uint64_t now;
 	bool final;
 
@@ -387,11 +388,11 @@ static void *writer_main(void *arg)
 	wallclock_sync(&w->clock);
 	w->last_flush = w->last_forget = mono_now_ns();
 	do {
-		pull(w, WAIT_MS);
+		taken = pull(w, WAIT_MS);
+		now = w->now = mono_now_ns();
 		if (w->prio)
 			priority_follow(w->prio, queue_used(w->q),
-					queue_size(w->q));
-		now = w->now = mono_now_ns();
+					queue_size(w->q), taken, now);
 		wallclock_tick(&w->clock, now);
 		final = queue_all_read(w->q);
 		push_out(w, now, final);

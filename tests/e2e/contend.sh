@@ -16,9 +16,9 @@
 # time order: its backlog holds the watermarks it has not read yet, so it
 # must not fall back on releasing whatever waited over a second.
 #
-# The writer runs at nice 19 while it keeps up (src/priority.c).  Beside
-# busy loops that leaves it almost no CPU: it must be brought back to
-# netrec's priority when the queue fills, before packets could be lost.
+# A busy writer runs at nice 19 while it keeps up (src/priority.c).
+# Beside busy loops that leaves it almost no CPU: it must be brought back
+# to netrec's priority when the queue fills, before packets could be lost.
 
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
@@ -40,9 +40,9 @@ writer_tid() {
 	return 1
 }
 writer_nice() { awk '{ print $19 }' "/proc/$NR_PID/task/$(writer_tid)/stat"; }
-writer_aside() { [ "$(writer_nice)" = 19 ]; }
-wait_until 5 writer_aside
-is "$(writer_nice)" 19 "with nothing to write, the writer runs at nice 19"
+NR_NICE=$(awk '{ print $19 }' "/proc/$NR_PID/stat")
+sleep 0.5
+is "$(writer_nice)" "$NR_NICE" "with little to write, the writer keeps netrec's nice $NR_NICE"
 
 # Two busy loops per CPU, and four processes each sending to itself over
 # loopback: everything runs in process context and gets preempted.
@@ -85,16 +85,15 @@ is "$dups" 0 "no packet is recorded twice"
 is "${PC[ts_sorted]:-}" 1 "timestamps never run backwards" || diag "${PC[bad]:-}"
 
 # --- a writer starved at nice 19 is brought back -----------------------------
-# The writer alone on a CPU with two busy loops: at nice 19 it gets next
-# to nothing of it.  A flood of small datagrams fills the queue; the
-# reader must bring the writer back to netrec's nice level, which gives
-# it a third of the CPU: plenty.  Left at nice 19 it would fall behind
-# until the perf buffers overflowed.
+# The writer alone on a CPU with two busy loops.  A flood of small
+# datagrams keeps it busy: while it keeps up it steps aside to nice 19,
+# where it gets next to nothing of the CPU, and the queue fills.  The
+# reader must bring it back to netrec's nice level, which gives it a third
+# of the CPU: plenty.  Left at nice 19 it would fall behind until the perf
+# buffers overflowed.
 if [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
 	DIR=$WORK/starved
 	start_netrec_or_bail -w "$DIR" --split single -s 96
-	NR_NICE=$(awk '{ print $19 }' "/proc/$NR_PID/stat")
-	wait_until 5 writer_aside
 	taskset -p -c 0 "$(writer_tid)" >/dev/null
 	ok $? "the writer is pinned to CPU 0"
 	HOGS=()
@@ -105,18 +104,22 @@ if [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
 	bg_ns R "$NS_CLI" python3 "$PEER" udp-recv 127.0.0.1 7040 \
 		--count 1000000000 --ready "$WORK/ready-starved" --done "$WORK/done-starved"
 	wait_until 10 test -s "$WORK/ready-starved" || bail "udp-recv did not start"
-	# Flood until the writer is back, for at most 30 s.
-	back=0 end=$((SECONDS + 30))
+	# Flood until the writer stepped aside and came back, for at most 30 s.
+	aside=0 back=0 end=$((SECONDS + 30))
 	while [ "$SECONDS" -lt "$end" ]; do
 		bg_ns S "$NS_CLI" taskset -c 1 python3 "$PEER" udp-send 127.0.0.1 7040 \
 			--count 20000 --size 64 --mark starved
 		while proc_alive "$S"; do
-			[ "$(writer_nice)" = "$NR_NICE" ] && back=1
+			case $(writer_nice) in
+			19) aside=1 ;;
+			"$NR_NICE") [ "$aside" = 0 ] || back=1 ;;
+			esac
 			sleep 0.02
 		done
 		wait_exit "$S" 10
 		[ "$back" = 1 ] && break
 	done
+	is "$aside" 1 "the busy writer stepped aside to nice 19"
 	is "$back" 1 "the starved writer was brought back to netrec's nice $NR_NICE"
 	for h in "${HOGS[@]}"; do
 		stop_pid "$h"

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The writer steps aside while the queue is nearly empty and comes back
- * once it fills past a quarter, whichever thread sees it; and stays at
- * its own priority when dropping privileges would leave it no way back.
+ * The writer steps aside while it is busy and the queue nearly empty, and
+ * comes back once the queue fills past a quarter, whichever thread sees
+ * it, or once it is no longer busy; and stays at its own priority when
+ * dropping privileges would leave it no way back.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -25,6 +27,20 @@ static int nice_of(pid_t t)
 	return getpriority(PRIO_PROCESS, t);
 }
 
+#define MS 1000000ULL
+
+static uint64_t now = 1000 * MS;
+
+/*
+ * A round of the thread's own: @taken records over the last 100 ms (under
+ * 2000: 20000 a second, the busy rate).
+ */
+static void round_(struct priority *p, size_t used, unsigned int taken)
+{
+	now += 100 * MS;
+	priority_follow(p, used, SIZE, taken, now);
+}
+
 struct call {
 	struct priority *p;
 	size_t used; /* SIZE + 1: priority_finish() */
@@ -37,7 +53,7 @@ static void *from_elsewhere(void *arg)
 	if (c->used > SIZE)
 		priority_finish(c->p);
 	else
-		priority_follow(c->p, c->used, SIZE);
+		priority_backlog(c->p, c->used, SIZE);
 	return NULL;
 }
 
@@ -53,28 +69,48 @@ static void call_elsewhere(struct priority *p, size_t used)
 
 static void test_follow(struct priority *p, int base)
 {
-	priority_follow(p, 0, SIZE);
+	round_(p, 0, 0);
+	round_(p, 0, 1999);
+	ok(nice_of(tid) == base && !priority_aside(p),
+	   "an empty queue, 19990 records a second: it stays at nice %d", base);
+	round_(p, 0, 2000);
 	ok(nice_of(tid) == 19 && priority_aside(p),
-	   "an empty queue: the thread steps aside to nice 19 (%d)",
+	   "20000 a second, the queue empty: it steps aside to nice 19 (%d)",
 	   nice_of(tid));
-	priority_follow(p, 200, SIZE);
+	round_(p, 200, 5000);
 	ok(nice_of(tid) == 19, "an eighth full: it stays aside");
-	priority_follow(p, 400, SIZE);
+	round_(p, 400, 5000);
 	ok(nice_of(tid) == 19, "a quarter full: it stays aside");
+	call_elsewhere(p, 400);
+	ok(nice_of(tid) == 19, "a quarter full, seen by another thread: aside");
 	call_elsewhere(p, 401);
 	ok(nice_of(tid) == base && !priority_aside(p),
 	   "past a quarter, seen by another thread: back to nice %d (%d)", base,
 	   nice_of(tid));
-	priority_follow(p, 200, SIZE);
+	call_elsewhere(p, 0);
+	ok(nice_of(tid) == base, "another thread never sends it aside");
+	round_(p, 200, 5000);
 	ok(nice_of(tid) == base, "an eighth full again: it stays back");
-	priority_follow(p, 100, SIZE);
+	round_(p, 100, 5000);
 	ok(nice_of(tid) == base, "a sixteenth full: it stays back");
-	priority_follow(p, 99, SIZE);
+	round_(p, 99, 5000);
 	ok(nice_of(tid) == 19, "under a sixteenth: aside again");
+	round_(p, 401, 5000);
+	ok(nice_of(tid) == base, "past a quarter, seen by itself: back");
+	round_(p, 0, 5000);
+	ok(nice_of(tid) == 19, "empty: aside again");
+	round_(p, 0, 1999);
+	ok(nice_of(tid) == base, "the records slow down: back, however empty");
+	now += 10 * MS;
+	priority_follow(p, 0, SIZE, 5000, now);
+	ok(nice_of(tid) == base,
+	   "a burst within the window changes nothing yet");
+	round_(p, 0, 5000);
+	ok(nice_of(tid) == 19, "busy over the window: aside");
 	call_elsewhere(p, SIZE + 1);
 	ok(nice_of(tid) == base && !priority_aside(p),
 	   "priority_finish() from another thread brings it back");
-	priority_follow(p, 0, SIZE);
+	round_(p, 0, 5000);
 	ok(nice_of(tid) == base,
 	   "for good: an empty queue no longer sends it aside");
 }
@@ -94,13 +130,14 @@ static int privdrop_child(int base)
 		return 100;
 	if (!priority_attach(p))
 		return 101; /* root here: CAP_SYS_NICE lets it back */
-	priority_follow(p, 0, SIZE);
+	round_(p, 0, 5000);
+	round_(p, 0, 5000);
 	if (nice_of(tid) != 19)
 		bad |= 1;
 	priority_before_privdrop(p);
 	if (nice_of(tid) != base || priority_aside(p))
 		bad |= 2;
-	priority_follow(p, 0, SIZE);
+	round_(p, 0, 5000);
 	if (nice_of(tid) != base)
 		bad |= 4;
 	priority_free(p);
