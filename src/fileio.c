@@ -77,29 +77,33 @@ int write_all(int fd, const void *buf, size_t len)
 	return write_some(fd, buf, len, &done);
 }
 
-int file_reserve(int fd, uint64_t *reserved, uint64_t end, uint64_t ahead)
+/* Blocks from *@reserved up to @upto, past the end; 0 or -errno. */
+static int reserve_upto(int fd, uint64_t *reserved, uint64_t upto)
 {
 	int rc;
 
-	if (end <= *reserved)
-		return 0;
 	do
 		rc = fallocate(fd, FALLOC_FL_KEEP_SIZE, *reserved,
-			       end + ahead - *reserved);
+			       upto - *reserved);
 	while (rc && errno == EINTR);
-	if (!rc) {
-		*reserved = end + ahead;
-		return 0;
-	}
-	if (errno == ENOSPC || errno == EDQUOT) {
-		/* Room for what is asked, if not for the margin. */
-		if (!fallocate(fd, FALLOC_FL_KEEP_SIZE, *reserved,
-			       end - *reserved)) {
-			*reserved = end;
-			return 0;
-		}
+	if (rc)
 		return -errno;
-	}
+	*reserved = upto;
+	return 0;
+}
+
+int file_reserve(int fd, uint64_t *reserved, uint64_t end, uint64_t ahead)
+{
+	int err;
+
+	if (end <= *reserved)
+		return 0;
+	err = reserve_upto(fd, reserved, end + ahead);
+	if (!err)
+		return 0;
+	/* Room for what is asked, if not for the margin. */
+	if (err == -ENOSPC || err == -EDQUOT)
+		return reserve_upto(fd, reserved, end);
 	/* No fallocate(2) here (or it failed otherwise): write as before. */
 	*reserved = UINT64_MAX;
 	return 0;
