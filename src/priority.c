@@ -134,23 +134,18 @@ static void set_nice(struct priority *p, bool aside)
 	p->warned = true;
 }
 
-static void step_aside(struct priority *p)
+/*
+ * Aside or back; the lock only when that is a change.  Only an attached
+ * thread steps aside; coming back is always allowed (pinned, too, should
+ * setting it back have failed).
+ */
+static void move(struct priority *p, bool aside)
 {
-	if (atomic_load_explicit(&p->aside, memory_order_relaxed))
+	if (atomic_load_explicit(&p->aside, memory_order_relaxed) == aside)
 		return;
 	pthread_mutex_lock(&p->lock);
-	if (p->attached && !atomic_load(&p->aside))
-		set_nice(p, true);
-	pthread_mutex_unlock(&p->lock);
-}
-
-static void come_back(struct priority *p)
-{
-	if (!atomic_load_explicit(&p->aside, memory_order_relaxed))
-		return;
-	pthread_mutex_lock(&p->lock);
-	if (atomic_load(&p->aside))
-		set_nice(p, false);
+	if (atomic_load(&p->aside) != aside && (p->attached || !aside))
+		set_nice(p, aside);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -169,15 +164,15 @@ void priority_follow(struct priority *p, size_t used, size_t size,
 		p->window_taken = 0;
 	}
 	if (!p->busy || used > size / 4)
-		come_back(p);
+		move(p, false);
 	else if (used < size / 16)
-		step_aside(p);
+		move(p, true);
 }
 
 void priority_backlog(struct priority *p, size_t used, size_t size)
 {
 	if (used > size / 4)
-		come_back(p);
+		move(p, false);
 }
 
 /* Come back if aside, and stay: what is left to do must not wait. */
