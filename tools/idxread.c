@@ -67,21 +67,21 @@ static int note_file(int fd, const char *sub, const char *name, int type,
 		     void *arg)
 {
 	struct walk *w = arg;
+	bool index = is_index_name(name);
 	char *path;
 
 	(void)fd;
-	if (type != DT_REG)
+	if (type != DT_REG || (!index && !is_chunk_name(name)))
 		return 0;
-	if (is_index_name(name)) {
-		path = sub ? xasprintf("%s/%s", sub, name) : xstrdup(name);
+	path = sub ? xasprintf("%s/%s", sub, name) : xstrdup(name);
+	if (index) {
 		xgrow((void **)&w->paths, &w->cap, w->n + 1, sizeof(*w->paths));
 		w->paths[w->n++] = path;
-	} else if (is_chunk_name(name)) {
-		path = sub ? xasprintf("%s/%s", sub, name) : xstrdup(name);
-		w->set->chunk_files++;
-		strmap_slot(w->chunks, path);
-		free(path);
+		return 0;
 	}
+	w->set->chunk_files++;
+	strmap_slot(w->chunks, path);
+	free(path);
 	return 0;
 }
 
