@@ -141,16 +141,6 @@ like "$(cat "$NR_LOG")" '[0-9]+ packets recorded' "SIGTERM: the summary is print
 netns_pair
 CGROOT=$(cgroup2_root)
 
-# fd_ids PID KEY: the KEY ("prog_id", "link_id") of PID's BPF fds.
-fd_ids() {
-	grep -h "^$2:" /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un
-}
-
-# json_ids IDS: "[1,2,3]".
-json_ids() {
-	printf '[%s]' "$(printf '%s\n' "$@" | grep . | paste -sd, -)"
-}
-
 start_netrec_or_bail -w "$WORK/usr1"
 mapfile -t progs < <(fd_ids "$NR_PID" prog_id)
 mapfile -t links < <(fd_ids "$NR_PID" link_id)

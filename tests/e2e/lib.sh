@@ -463,6 +463,18 @@ curl_get() {
 		-o "$WORK/body.last" -w '%{http_code} %{size_download}' "$url"
 }
 
+# ---------------------------------------------------------------- BPF ----
+
+# fd_ids PID KEY: the KEY ("prog_id", "link_id") of PID's BPF fds.
+fd_ids() {
+	grep -h "^$2:" /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un
+}
+
+# json_ids IDS: "[1,2,3]".
+json_ids() {
+	printf '[%s]' "$(printf '%s\n' "$@" | grep . | paste -sd, -)"
+}
+
 # ---------------------------------------------------------------- cgroups -
 
 # cgroup2_root: where the cgroup v2 hierarchy is mounted, from /proc/mounts.
