@@ -8,8 +8,8 @@
 #    SIGKILL;
 #  - bad arguments exit 2 and name the problem;
 #  - a short `scripts/bench --only udp-lo,tcp-veth` prints every mode, the
-#    hooks-only ceiling among them, and leaves no namespace, program,
-#    process or temporary directory.
+#    hooks-only ceiling and the rounds netrec kept up with tcpdump, and
+#    leaves no namespace, program, process or temporary directory.
 
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
@@ -91,6 +91,8 @@ like "$out" $'\ntcp-veth +\\| [0-9.]+ Gbit/s +\\| [0-9.]+ Gbit/s +[0-9.]+% .*\\|
 	"and a tcp-veth row"
 like "$out" $'\nhooks only \\(.*\\): udp-lo [0-9.]+%, tcp-veth [0-9.]+%' \
 	"and the hooks-only ceiling of both"
+like "$out" $'\nrounds where netrec kept at least tcpdump.s throughput: udp-lo [01] of 1, tcp-veth [01] of 1' \
+	"and the rounds where netrec kept up with tcpdump"
 like "$out" 'hooks only [0-9.]+ kpps' "the hooks-only run is among the sent/dropped figures"
 unlike "$out" 'failed' "no run failed"
 is "$(find /var/tmp -maxdepth 1 -name 'netrec-bench.*' | wc -l)" "$tmp_before" \
