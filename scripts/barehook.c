@@ -55,8 +55,10 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
+	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
+		pr_err("cannot block SIGINT and SIGTERM: %s", strerror(errno));
 		return 1;
+	}
 	log_hook_libbpf();
 	if (cgroup_root_open(&root))
 		return 1;
