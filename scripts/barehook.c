@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -19,23 +18,12 @@
 #include "log.h"
 #include "barehook.skel.h"
 
-static struct bpf_link *attach(struct bpf_program *prog,
-			       const struct cgroup_root *root)
-{
-	struct bpf_link *l = bpf_program__attach_cgroup(prog, root->fd);
-
-	if (!l)
-		pr_err("cannot attach %s to cgroup %s: %s",
-		       bpf_program__name(prog), root->path, strerror(errno));
-	return l;
-}
-
 /* Until SIGINT or SIGTERM; blocked first so that none is missed. */
 static int wait_for_stop(const sigset_t *set)
 {
 	int sig;
 
-	fprintf(stderr, "barehook: attached; SIGINT or SIGTERM detaches\n");
+	pr_info("attached; SIGINT or SIGTERM detaches");
 	return sigwait(set, &sig) ? -EINTR : 0;
 }
 
@@ -67,8 +55,9 @@ int main(int argc, char **argv)
 		pr_err("cannot load the programs: %s", strerror(errno));
 		goto out;
 	}
-	in = attach(skel->progs.barehook_ingress, &root);
-	out = in ? attach(skel->progs.barehook_egress, &root) : NULL;
+	in = cgroup_root_attach(&root, skel->progs.barehook_ingress);
+	out = in ? cgroup_root_attach(&root, skel->progs.barehook_egress)
+		 : NULL;
 	if (out && !wait_for_stop(&set))
 		rc = 0;
 out:

@@ -160,17 +160,6 @@ static int load(struct capture *c, const struct capture_config *cfg,
 	return 0;
 }
 
-static struct bpf_link *attach_cgroup(struct capture *c,
-				      struct bpf_program *prog)
-{
-	struct bpf_link *l = bpf_program__attach_cgroup(prog, c->root->fd);
-
-	if (!l)
-		pr_err("cannot attach %s to cgroup %s: %s",
-		       bpf_program__name(prog), c->root->path, strerror(errno));
-	return l;
-}
-
 static void attach_owner_refresh(struct capture *c)
 {
 	struct netrec_bpf *s = c->skel;
@@ -412,7 +401,8 @@ int capture_open(struct capture **out, const struct capture_config *cfg,
 		pr_err("cannot set the filters: %s", strerror(-err));
 		goto err;
 	}
-	c->sock_create = attach_cgroup(c, c->skel->progs.netrec_sock_create);
+	c->sock_create =
+		cgroup_root_attach(c->root, c->skel->progs.netrec_sock_create);
 	if (!c->sock_create) {
 		err = -errno;
 		goto err;
@@ -434,10 +424,10 @@ int capture_events_fd(const struct capture *c)
 
 int capture_attach_packets(struct capture *c)
 {
-	c->ingress = attach_cgroup(c, c->skel->progs.netrec_ingress);
+	c->ingress = cgroup_root_attach(c->root, c->skel->progs.netrec_ingress);
 	if (!c->ingress)
 		return -errno;
-	c->egress = attach_cgroup(c, c->skel->progs.netrec_egress);
+	c->egress = cgroup_root_attach(c->root, c->skel->progs.netrec_egress);
 	if (!c->egress)
 		return -errno;
 	return 0;

@@ -11,6 +11,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <bpf/libbpf.h>
+
 #include "cgroup.h"
 #include "log.h"
 
@@ -208,4 +210,15 @@ int cgroup_path_of(const struct cgroup_root *root, uint64_t id, char *out,
 		}
 	}
 	return err;
+}
+
+struct bpf_link *cgroup_root_attach(const struct cgroup_root *root,
+				    struct bpf_program *prog)
+{
+	struct bpf_link *l = bpf_program__attach_cgroup(prog, root->fd);
+
+	if (!l)
+		pr_err("cannot attach %s to cgroup %s: %s",
+		       bpf_program__name(prog), root->path, strerror(errno));
+	return l;
 }

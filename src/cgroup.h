@@ -21,6 +21,14 @@ int cgroup_root_open(struct cgroup_root *root);
 void cgroup_root_close(struct cgroup_root *root);
 
 /*
+ * Attach @prog to the root with a bpf_link, which goes with the process;
+ * NULL, said why, on failure.
+ */
+struct bpf_program;
+struct bpf_link *cgroup_root_attach(const struct cgroup_root *root,
+				    struct bpf_program *prog);
+
+/*
  * The path, relative to the cgroup v2 root and starting with '/', of the
  * cgroup with this id (the id bpf_skb_cgroup_id() gives).
  * Returns 0 or a negative errno (-ENOENT: the cgroup is gone).

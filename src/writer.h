@@ -43,8 +43,8 @@ struct priority;
 /* Opens the output directory: errors here are the user's to fix. */
 int writer_new(struct writer **out, const struct writer_config *cfg);
 /*
- * The writer steps aside (@prio, see priority.h) while the queue is nearly
- * empty; NULL: it keeps its priority.
+ * A busy writer steps aside (@prio, see priority.h) while the queue is
+ * nearly empty; NULL: it keeps its priority.
  */
 int writer_start(struct writer *w, struct queue *q, struct priority *prio);
 /* Hand the output directory to @uid, for -Z. */
